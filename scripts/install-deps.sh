@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package cuddle builds, tests and benchmarks with. Idempotent:
+# packages already present are left as they are. Needs root (or sudo).
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  clang libclang-rt-14-dev            # libFuzzer and sanitizer runtimes
+  libopenblas-openmp-dev              # GEMM, sharing OpenMP's thread pool with our kernels
+  libsimdjson-dev nlohmann-json3-dev  # JSON: large read-mostly files / small documents
+  libcli11-dev                        # command-line parsing
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libhwy-dev                          # portable SIMD with runtime dispatch
+  libpcre2-dev libutf8proc-dev        # tokenizers: regex with JIT, Unicode
+  libjpeg62-turbo-dev libpng-dev      # images, decoded as Pillow decodes them
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev  # Hub client and server
+  nodejs npm                          # reference implementations for differential tests
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Always refresh the package lists first (an old list can miss packages or versions).
+$SUDO apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+fi
