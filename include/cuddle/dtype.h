@@ -11,7 +11,7 @@ namespace cuddle {
 enum class DType : uint8_t {
   F32, F16, BF16, F64, I64, I32, I16, I8, U8, Bool,
   // storage-only
-  U16, U32, U64, F8_E4M3, F8_E5M2, F8_E8M0, F4, F6_E2M3, F6_E3M2, C64,
+  U16, U32, U64, F8_E4M3, F8_E5M2, F8_E8M0, F4, F6_E2M3, F6_E3M2, C64, F8_E4M3FNUZ, F8_E5M2FNUZ,
 };
 
 // Size of one element in bits (F4 is 4, F6 types are 6).

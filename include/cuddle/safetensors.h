@@ -67,10 +67,19 @@ std::string serialize_safetensors(const NamedTensors& tensors,
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
+// Writes a model folder's weights as transformers' save_pretrained does: model.safetensors
+// when everything fits in `max_shard_bytes`, otherwise model-0000K-of-0000N.safetensors
+// shards (filled greedily in the given order) plus model.safetensors.index.json.
+void save_safetensors_checkpoint(const std::string& dir, const NamedTensors& tensors,
+                                 uint64_t max_shard_bytes,
+                                 const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+
 // All the weights of a model folder: model.safetensors, or the shards listed in
 // model.safetensors.index.json (weight_map). Also accepts a single .safetensors file.
 class SafetensorsCheckpoint {
  public:
+  // A folder that holds only pickle weights (pytorch_model.bin) is refused with a message
+  // saying how to convert it.
   static SafetensorsCheckpoint open(const std::string& path);
   std::vector<std::string> names() const;
   bool contains(const std::string& name) const;

@@ -25,6 +25,8 @@ constexpr DTypeInfo kInfo[] = {
     {DType::F8_E5M2, "F8_E5M2", 8, false, true}, {DType::F8_E8M0, "F8_E8M0", 8, false, true},
     {DType::F4, "F4", 4, false, true},           {DType::F6_E2M3, "F6_E2M3", 6, false, true},
     {DType::F6_E3M2, "F6_E3M2", 6, false, true}, {DType::C64, "C64", 64, false, true},
+    {DType::F8_E4M3FNUZ, "F8_E4M3FNUZ", 8, false, true},
+    {DType::F8_E5M2FNUZ, "F8_E5M2FNUZ", 8, false, true},
 };
 const DTypeInfo& info(DType t) { return kInfo[static_cast<int>(t)]; }
 }  // namespace
