@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# cuddle versus ONNX Runtime on full-size bert-base (seq 128, batch 1 and 8), same machine,
+# same session, same inputs, same weights. Prints both JSON results and the ratios.
+# usage: bench/bert_vs_ort.sh [threads]   (SHARED=path to the shared/ folder with anchors/)
+# Needs network access to the npm registry once (onnxruntime-node into bench/work/ortnode).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+THREADS="${1:-2}"
+SHARED="${SHARED:-../shared}"
+WORK="bench/work"
+mkdir -p "$WORK"
+if [ ! -d "$WORK/ortnode/node_modules/onnxruntime-node" ]; then
+  # --ignore-scripts: the package's install script would try to download a CUDA build.
+  npm install --prefix "$WORK/ortnode" onnxruntime-node@1.30.0 --ignore-scripts --no-audit --no-fund >/dev/null
+fi
+cmake --build build --target cuddle formula_weights sgemm_peak >/dev/null
+MODEL="$WORK/bert-base-formula"
+if [ ! -f "$MODEL/model.safetensors" ]; then
+  build/bench/formula_weights bench/fixtures/full-bert-base "$MODEL" BertForSequenceClassification
+fi
+echo "== machine"
+build/bench/sgemm_peak "$THREADS"
+echo "== ONNX Runtime 1.30 ($THREADS threads)"
+NODE_PATH="$WORK/ortnode/node_modules" node "$SHARED/anchors/ort_anchor.js" bench/fixtures/full-bert-base "$WORK/ort" "$THREADS" | tee "$WORK/ort.json"
+echo "== cuddle ($THREADS threads)"
+build/cuddle bench model "$MODEL" --seq 128 --batch 1,8 --threads "$THREADS" \
+  --check bench/fixtures/full-bert-base/reference.safetensors --json | tee "$WORK/cuddle.json"
+node -e '
+const o = require(process.argv[1]), c = require(process.argv[2]);
+const r = {};
+for (const x of c.results) r[x.batch] = x.median_ms;
+console.log(JSON.stringify({ratio_batch1: +(r[1] / o.batch1_median_ms).toFixed(3),
+                            ratio_batch8: +(r[8] / o.batch8_median_ms).toFixed(3)}));
+' "$PWD/$WORK/ort.json" "$PWD/$WORK/cuddle.json"
