@@ -5,10 +5,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "cuddle/error.h"
 #include "cuddle/safetensors.h"
+#include "io/json_file.h"
 
 namespace cuddle {
 
@@ -26,18 +26,6 @@ constexpr const char* kIndexFile = "model.safetensors.index.json";
                     " found; cuddle does not load pickle (.bin) weights because unpickling can "
                     "run arbitrary code. Convert once in Python: "
                     "AutoModel.from_pretrained(dir).save_pretrained(dir, safe_serialization=True)");
-}
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string() + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    return nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(path.string() + ": invalid JSON: " + e.what());
-  }
 }
 
 // A shard name from an index must stay inside the folder.
@@ -68,7 +56,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
   }
   if (fs::exists(p / kIndexFile, ec)) {
     fs::path index = p / kIndexFile;
-    nlohmann::json j = read_json(index);
+    nlohmann::json j = io::read_json_file(index.string());
     if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
       throw FormatError(index.string() + ": missing the \"weight_map\" object");
     std::map<std::string, size_t> shard_index;
