@@ -1,0 +1,53 @@
+// Operations on Tensors: shape-checked, dtype-dispatched free functions Tensor -> Tensor
+// over the CPU kernels (src/kernels/cpu). Each returns a new contiguous tensor and leaves
+// its inputs untouched, so a backward rule can be attached to every op later without
+// changing callers (docs/architecture.md, Autograd).
+//
+// Dtypes: floating inputs (f32, f16, bf16, f64) are computed in f32 and give f32; index
+// inputs (ids, masks) may be i64, i32, u8 or bool. Anything else is a ShapeError naming the
+// op, the argument and what was expected.
+#pragma once
+#include <cstdint>
+
+#include "cuddle/activation.h"
+#include "cuddle/tensor.h"
+
+namespace cuddle::ops {
+
+// [..., M, K] x [K, N] or batched [..., M, K] x [..., K, N] with equal batch dimensions.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// act(x W^T + bias): x [..., K], weight [N, K] (torch Linear layout), bias [N] or undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
+              Activation act = Activation::Identity);
+
+// a + b where b has a's shape or a suffix of it (broadcast over leading dimensions).
+Tensor add(const Tensor& a, const Tensor& b);
+
+// LayerNorm over the last dimension; weight and bias [n].
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps);
+// layer_norm(x + residual, ...), fused (the post-norm transformer block's residual step).
+Tensor add_layer_norm(const Tensor& x, const Tensor& residual, const Tensor& weight,
+                      const Tensor& bias, float eps);
+
+// Softmax along `dim` (negative counts from the end).
+Tensor softmax(const Tensor& x, int64_t dim = -1);
+
+Tensor activation(const Tensor& x, Activation act);
+inline Tensor gelu(const Tensor& x) { return activation(x, Activation::Gelu); }
+inline Tensor relu(const Tensor& x) { return activation(x, Activation::Relu); }
+inline Tensor tanh(const Tensor& x) { return activation(x, Activation::Tanh); }
+
+// Rows of weight [V, n] picked by integer ids [...] -> [..., n]; ids outside [0, V) are a
+// ShapeError naming the id.
+Tensor embedding(const Tensor& weight, const Tensor& ids);
+
+// Non-causal multi-head scaled dot-product attention. q, k, v: [B, S, H*D] whose last
+// dimension is contiguous and whose rows share one stride (slices of a fused QKV
+// projection qualify without a copy). attention_mask: [B, S] with 1 for tokens to attend
+// to and 0 for padding (transformers' attention_mask), or undefined. Masked keys get the
+// float minimum added to their scores, as transformers does. Returns [B, S, H*D].
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t num_heads,
+                 const Tensor& attention_mask = {});
+
+}  // namespace cuddle::ops
