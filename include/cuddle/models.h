@@ -1,0 +1,83 @@
+// Transformer models with the semantics of their transformers classes: load a Hugging Face
+// model folder (config.json + safetensors) and run it. Outputs carry transformers' names:
+// hidden_states.0 (embeddings) .. hidden_states.L, last_hidden_state, pooler_output, logits,
+// start_logits, end_logits (docs/models.md).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cuddle/config.h"
+#include "cuddle/nn.h"
+#include "cuddle/safetensors.h"
+#include "cuddle/tensor.h"
+
+namespace cuddle {
+
+// What the model is for: which head sits on the base model (transformers' Auto classes).
+enum class ModelTask { Base, MaskedLM, SequenceClassification, TokenClassification, QuestionAnswering };
+std::string_view task_name(ModelTask task);  // "AutoModelForMaskedLM", ...
+
+struct ModelInputs {
+  Tensor input_ids;       // [B, S] integer
+  Tensor attention_mask;  // [B, S], 1 = token, 0 = padding; undefined = all ones
+  Tensor token_type_ids;  // [B, S]; undefined = zeros (ignored by models without segments)
+};
+
+struct ModelOutputs {
+  NamedTensors tensors;  // in transformers' order
+  const Tensor& get(const std::string& name) const;  // throws Error naming the missing output
+  bool contains(const std::string& name) const;
+};
+
+class PreTrainedModel : public nn::Module {
+ public:
+  // Runs the model; hidden_states.* are included when output_hidden_states.
+  virtual ModelOutputs forward(const ModelInputs& inputs, bool output_hidden_states = true) const = 0;
+
+  const ModelConfig& config() const { return *config_; }
+  // transformers' class name, e.g. "BertForSequenceClassification".
+  const std::string& class_name() const { return class_name_; }
+  ModelTask task() const { return task_; }
+
+  // Fills the weights from a checkpoint, adapting keys the way transformers does: the
+  // base-model prefix (bert., roberta., distilbert.) added or stripped, legacy
+  // LayerNorm.gamma / .beta names, tied output embeddings. Strict otherwise.
+  void load_weights(const SafetensorsCheckpoint& checkpoint);
+
+ protected:
+  PreTrainedModel(std::shared_ptr<const ModelConfig> config, std::string class_name, ModelTask task,
+                  std::string base_prefix)
+      : config_(std::move(config)), class_name_(std::move(class_name)), task_(task),
+        base_prefix_(std::move(base_prefix)) {}
+  // Tied parameters: module key -> key it shares storage with.
+  std::map<std::string, std::string> tied_;
+  // Older names of this model's own keys: checkpoint key -> module key.
+  std::map<std::string, std::string> aliases_;
+
+ private:
+  std::shared_ptr<const ModelConfig> config_;
+  std::string class_name_;
+  ModelTask task_;
+  std::string base_prefix_;  // "bert"; the base model's keys carry it inside head models
+};
+
+// Builds the model for `task` from a model folder (config.json + model.safetensors or a
+// sharded index) and loads its weights. Throws with the file named when config.json is
+// missing, the model_type is not supported, or weights are missing / unexpected /
+// mis-shaped.
+std::unique_ptr<PreTrainedModel> load_model(const std::string& dir, ModelTask task);
+// The class named by config.json's architectures[0] (what `cuddle forward` runs).
+std::unique_ptr<PreTrainedModel> load_model_from_architectures(const std::string& dir);
+
+// transformers' Auto classes, spelled as they are there.
+struct AutoModel { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+struct AutoModelForMaskedLM { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+struct AutoModelForSequenceClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+struct AutoModelForTokenClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+struct AutoModelForQuestionAnswering { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+
+// Every architecture name the registry knows, e.g. "RobertaForMaskedLM".
+std::vector<std::string> supported_architectures();
+
+}  // namespace cuddle

@@ -1,0 +1,109 @@
+// Modules with named parameters whose names are exactly the Hugging Face state-dict keys,
+// so loading a checkpoint is a name lookup (docs/models.md). Parameters are declared with
+// their expected shape and stay undefined until load_state_dict fills them: f32 weights
+// are zero-copy views of the mmap'd safetensors file, f16 / bf16 / f64 ones are converted
+// to f32 once at load.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cuddle/activation.h"
+#include "cuddle/safetensors.h"
+#include "cuddle/tensor.h"
+
+namespace cuddle::nn {
+
+class Module {
+ public:
+  Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  virtual ~Module() = default;
+
+  struct Slot {
+    std::string name;  // full key, e.g. "bert.encoder.layer.0.attention.self.query.weight"
+    Shape shape;       // expected shape
+    Tensor* tensor;
+  };
+  // Every parameter of this module and its children, keys prefixed by their path.
+  std::vector<Slot> named_parameters();
+
+  // Called on every module (children first) after load_state_dict filled the parameters:
+  // the place to derive inference-only data such as fused projection weights.
+  virtual void on_loaded() {}
+
+ protected:
+  // Declares a parameter owned by this module (a member Tensor); returns it for chaining.
+  Tensor& register_parameter(const std::string& name, Tensor& tensor, Shape shape);
+  // Declares a child module (a member, or owned through a unique_ptr) under `name`.
+  void register_module(const std::string& name, Module& child);
+
+ private:
+  friend void visit_loaded(Module& m);
+  void collect(const std::string& prefix, std::vector<Slot>& out);
+  std::vector<Slot> params_;
+  std::vector<std::pair<std::string, Module*>> children_;
+};
+
+struct LoadOptions {
+  // Missing or unexpected keys are an error (mis-shaped keys always are).
+  bool strict = true;
+  // Maps a checkpoint key to the module key it fills; an empty result drops the key
+  // silently (keys transformers itself ignores, such as position_ids buffers).
+  std::function<std::string(const std::string&)> rename;
+  // Tied parameters: module key -> the module key it shares storage with (an MLM decoder
+  // and the word embeddings). The tied key may be absent from the checkpoint.
+  std::map<std::string, std::string> tied;
+};
+
+struct LoadReport {
+  std::vector<std::string> missing;     // module keys the checkpoint did not provide
+  std::vector<std::string> unexpected;  // checkpoint keys the module does not have
+};
+
+// Fills every parameter of `module` from the checkpoint. Throws FormatError naming the
+// checkpoint file(s) and listing all missing, unexpected (when strict) and mis-shaped keys
+// in one message. `what` names the model in the message ("BertForMaskedLM").
+LoadReport load_state_dict(Module& module, const SafetensorsCheckpoint& checkpoint,
+                           const LoadOptions& options = {}, const std::string& what = "model");
+
+// ---- building blocks ----
+
+// y = act(x W^T + b); weight [out, in], bias [out] (optional).
+class Linear : public Module {
+ public:
+  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  Tensor forward(const Tensor& x, Activation act = Activation::Identity) const;
+  Tensor weight, bias;
+};
+
+class Embedding : public Module {
+ public:
+  Embedding(int64_t num_embeddings, int64_t dim);
+  Tensor forward(const Tensor& ids) const;
+  Tensor weight;
+};
+
+class LayerNorm : public Module {
+ public:
+  LayerNorm(int64_t dim, float eps);
+  Tensor forward(const Tensor& x) const;
+  // forward(x + residual), fused.
+  Tensor forward(const Tensor& x, const Tensor& residual) const;
+  Tensor weight, bias;
+  float eps;
+};
+
+// Inference is deterministic: dropout is the identity. Kept so module trees read like
+// transformers' and training can give it a body later.
+class Dropout : public Module {
+ public:
+  explicit Dropout(float p = 0.0f) : p(p) {}
+  const Tensor& forward(const Tensor& x) const { return x; }
+  float p;
+};
+
+}  // namespace cuddle::nn

@@ -1,0 +1,62 @@
+// `cuddle forward MODEL_DIR --inputs IN.safetensors --out OUT.safetensors`: runs the class
+// config.json names (architectures[0]) on input_ids / attention_mask / token_type_ids and
+// saves every named output, for parity checks against transformers.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cuddle/models.h"
+#include "cuddle/safetensors.h"
+
+namespace cuddle::cli {
+namespace {
+
+struct ForwardArgs {
+  std::string model, inputs, out;
+  bool json = false;
+};
+
+// Other tensors in the file (a reference.safetensors also holds outputs) are ignored.
+ModelInputs read_inputs(const std::string& path) {
+  SafetensorsFile f = SafetensorsFile::open(path);
+  if (!f.contains("input_ids"))
+    throw FormatError(path + ": no \"input_ids\" tensor (expected input_ids, and optionally "
+                      "attention_mask and token_type_ids)");
+  ModelInputs in;
+  // Copies: the outputs may be written over the inputs file.
+  in.input_ids = f.tensor("input_ids").clone();
+  if (f.contains("attention_mask")) in.attention_mask = f.tensor("attention_mask").clone();
+  if (f.contains("token_type_ids")) in.token_type_ids = f.tensor("token_type_ids").clone();
+  return in;
+}
+
+}  // namespace
+
+CUDDLE_CLI_COMMAND("forward", [](CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "forward", "Run a model folder on input tensors and save every named output");
+  auto a = std::make_shared<ForwardArgs>();
+  cmd->add_option("MODEL_DIR", a->model, "model folder (config.json + safetensors weights)")->required();
+  cmd->add_option("--inputs", a->inputs, "safetensors file with input_ids [, attention_mask, token_type_ids]")
+      ->required();
+  cmd->add_option("--out", a->out, "safetensors file to write the outputs to")->required();
+  cmd->add_flag("--json", a->json, "print the written outputs as JSON");
+  return [a]() {
+    // Everything is loaded and computed before the output file is written (atomically),
+    // so an error leaves nothing behind.
+    auto model = load_model_from_architectures(a->model);
+    ModelOutputs out = model->forward(read_inputs(a->inputs));
+    save_safetensors(a->out, out.tensors);
+    if (a->json) {
+      nlohmann::json j = {{"model", model->class_name()}, {"out", a->out}, {"outputs", nlohmann::json::object()}};
+      for (const auto& [name, t] : out.tensors) j["outputs"][name] = t.shape();
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << model->class_name() << " -> " << a->out << "\n";
+      for (const auto& [name, t] : out.tensors) std::cout << "  " << name << " " << t.describe() << "\n";
+    }
+    return 0;
+  };
+});
+
+}  // namespace cuddle::cli

@@ -1,0 +1,37 @@
+#include "models/fused_qkv.h"
+
+#include <cstring>
+
+#include "cuddle/ops.h"
+
+namespace cuddle::models {
+
+namespace {
+// Rows of a, then b, then c (all contiguous f32 with the same row width).
+Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
+  Shape shape = a.shape();
+  shape[0] = a.size(0) + b.size(0) + c.size(0);
+  Tensor out = Tensor::empty(shape);
+  auto* dst = static_cast<unsigned char*>(out.raw_data());
+  for (const Tensor* t : {&a, &b, &c}) {
+    Tensor src = t->contiguous();
+    std::memcpy(dst, src.raw_data(), src.nbytes());
+    dst += src.nbytes();
+  }
+  return out;
+}
+}  // namespace
+
+void FusedQkv::build() {
+  weight_ = stack_rows(q_.weight, k_.weight, v_.weight);
+  bias_ = stack_rows(q_.bias, k_.bias, v_.bias);
+}
+
+Tensor FusedQkv::context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask) const {
+  const int64_t W = q_.weight.size(0);
+  Tensor qkv = ops::linear(x, weight_, bias_);
+  return ops::attention(qkv.slice(2, 0, W), qkv.slice(2, W, 2 * W), qkv.slice(2, 2 * W, 3 * W),
+                        num_heads, attention_mask);
+}
+
+}  // namespace cuddle::models

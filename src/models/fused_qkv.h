@@ -1,0 +1,23 @@
+// Self-attention through one fused Q|K|V projection: the three torch Linear weights keep
+// their own state-dict keys, and after loading they are concatenated once so each layer
+// runs a single [3W, W] GEMM instead of three, then attention reads the Q, K and V column
+// blocks in place.
+#pragma once
+#include "cuddle/nn.h"
+
+namespace cuddle::models {
+
+class FusedQkv {
+ public:
+  FusedQkv(const nn::Linear& q, const nn::Linear& k, const nn::Linear& v) : q_(q), k_(k), v_(v) {}
+  // Rebuilds the fused weight and bias from the three projections (after loading).
+  void build();
+  // Attention context [B, S, W] for hidden states x [B, S, W].
+  Tensor context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask) const;
+
+ private:
+  const nn::Linear &q_, &k_, &v_;
+  Tensor weight_, bias_;
+};
+
+}  // namespace cuddle::models

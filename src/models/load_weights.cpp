@@ -1,0 +1,54 @@
+// PreTrainedModel::load_weights: the key adaptations transformers' from_pretrained makes,
+// in front of the strict nn::load_state_dict.
+#include <set>
+
+#include "cuddle/models.h"
+
+namespace cuddle {
+
+namespace {
+// TF-era checkpoints name LayerNorm parameters gamma / beta.
+std::string modern_name(const std::string& key) {
+  if (key.ends_with(".gamma")) return key.substr(0, key.size() - 6) + ".weight";
+  if (key.ends_with(".beta")) return key.substr(0, key.size() - 5) + ".bias";
+  return key;
+}
+
+bool any_starts_with(const std::vector<std::string>& keys, const std::string& prefix) {
+  for (const auto& k : keys)
+    if (k.starts_with(prefix)) return true;
+  return false;
+}
+}  // namespace
+
+void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
+  std::set<std::string> expected;
+  std::vector<std::string> model_keys;
+  for (const auto& slot : named_parameters()) {
+    expected.insert(slot.name);
+    model_keys.push_back(slot.name);
+  }
+  const std::string prefix = base_prefix_ + ".";
+  const bool model_prefixed = any_starts_with(model_keys, prefix);
+  const bool ckpt_prefixed = any_starts_with(checkpoint.names(), prefix);
+
+  nn::LoadOptions options;
+  options.tied = tied_;
+  options.rename = [&](const std::string& name) -> std::string {
+    std::string key = modern_name(name);
+    if (auto a = aliases_.find(key); a != aliases_.end()) key = a->second;
+    // Older checkpoints saved the position_ids buffer; transformers ignores it.
+    if (key.ends_with("embeddings.position_ids")) return "";
+    // A head model from a base checkpoint: the base keys gain the prefix.
+    if (model_prefixed && !ckpt_prefixed && !expected.count(key) && expected.count(prefix + key))
+      return prefix + key;
+    // A base model from a head checkpoint: the prefix goes, the head's keys are dropped
+    // (transformers does the same when AutoModel loads e.g. a classifier checkpoint).
+    if (!model_prefixed && ckpt_prefixed)
+      return key.starts_with(prefix) ? key.substr(prefix.size()) : std::string();
+    return key;
+  };
+  nn::load_state_dict(*this, checkpoint, options, class_name_);
+}
+
+}  // namespace cuddle

@@ -1,0 +1,111 @@
+#include "models/registry.h"
+
+#include <filesystem>
+
+#include "cuddle/error.h"
+
+namespace cuddle {
+
+namespace models {
+
+const std::vector<ModelFamily>& model_families() {
+  static const std::vector<ModelFamily> families = {bert_family(), roberta_family(),
+                                                    xlm_roberta_family(), distilbert_family()};
+  return families;
+}
+
+const ModelFamily& family_for(const std::string& model_type, const std::string& path) {
+  std::string known;
+  for (const auto& f : model_families())
+    for (const auto& t : f.model_types) {
+      if (t == model_type) return f;
+      known += (known.empty() ? "" : ", ") + t;
+    }
+  throw FormatError(path + ": model_type \"" + model_type + "\" is not supported (supported: " +
+                    known + ")");
+}
+
+}  // namespace models
+
+std::string_view task_name(ModelTask task) {
+  switch (task) {
+    case ModelTask::Base: return "AutoModel";
+    case ModelTask::MaskedLM: return "AutoModelForMaskedLM";
+    case ModelTask::SequenceClassification: return "AutoModelForSequenceClassification";
+    case ModelTask::TokenClassification: return "AutoModelForTokenClassification";
+    case ModelTask::QuestionAnswering: return "AutoModelForQuestionAnswering";
+  }
+  return "?";
+}
+
+const Tensor& ModelOutputs::get(const std::string& name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return t;
+  std::string have;
+  for (const auto& [n, t] : tensors) have += (have.empty() ? "" : ", ") + n;
+  throw Error("model output \"" + name + "\" does not exist (outputs: " + have + ")");
+}
+
+bool ModelOutputs::contains(const std::string& name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return true;
+  return false;
+}
+
+namespace {
+std::unique_ptr<PreTrainedModel> build_and_load(const std::string& dir,
+                                                std::shared_ptr<const ModelConfig> config,
+                                                const models::ModelFamily& family, ModelTask task) {
+  auto model = family.create(config, task);
+  model->load_weights(SafetensorsCheckpoint::open(dir));
+  return model;
+}
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> load_model(const std::string& dir, ModelTask task) {
+  auto config = load_config(dir);
+  return build_and_load(dir, config, models::family_for(config->model_type, config->path), task);
+}
+
+std::unique_ptr<PreTrainedModel> load_model_from_architectures(const std::string& dir) {
+  auto config = load_config(dir);
+  const auto& family = models::family_for(config->model_type, config->path);
+  if (config->architectures.empty())
+    throw FormatError(config->path + ": \"architectures\" is empty; name a task instead");
+  const std::string& arch = config->architectures[0];
+  std::string known;
+  for (const auto& [name, task] : family.architectures) {
+    if (name == arch) return build_and_load(dir, config, family, task);
+    known += (known.empty() ? "" : ", ") + name;
+  }
+  throw FormatError(config->path + ": architecture \"" + arch + "\" is not supported for " +
+                    config->model_type + " (supported: " + known + ")");
+}
+
+std::unique_ptr<PreTrainedModel> AutoModel::from_pretrained(const std::string& dir) {
+  return load_model(dir, ModelTask::Base);
+}
+std::unique_ptr<PreTrainedModel> AutoModelForMaskedLM::from_pretrained(const std::string& dir) {
+  return load_model(dir, ModelTask::MaskedLM);
+}
+std::unique_ptr<PreTrainedModel> AutoModelForSequenceClassification::from_pretrained(
+    const std::string& dir) {
+  return load_model(dir, ModelTask::SequenceClassification);
+}
+std::unique_ptr<PreTrainedModel> AutoModelForTokenClassification::from_pretrained(
+    const std::string& dir) {
+  return load_model(dir, ModelTask::TokenClassification);
+}
+std::unique_ptr<PreTrainedModel> AutoModelForQuestionAnswering::from_pretrained(
+    const std::string& dir) {
+  return load_model(dir, ModelTask::QuestionAnswering);
+}
+
+std::vector<std::string> supported_architectures() {
+  std::vector<std::string> out;
+  for (const auto& f : models::model_families())
+    for (const auto& [name, task] : f.architectures) out.push_back(name);
+  return out;
+}
+
+}  // namespace cuddle

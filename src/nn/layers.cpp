@@ -1,0 +1,32 @@
+#include "cuddle/nn.h"
+#include "cuddle/ops.h"
+
+namespace cuddle::nn {
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
+  register_parameter("weight", weight, {out_features, in_features});
+  if (with_bias) register_parameter("bias", bias, {out_features});
+}
+
+Tensor Linear::forward(const Tensor& x, Activation act) const {
+  return ops::linear(x, weight, bias, act);
+}
+
+Embedding::Embedding(int64_t num_embeddings, int64_t dim) {
+  register_parameter("weight", weight, {num_embeddings, dim});
+}
+
+Tensor Embedding::forward(const Tensor& ids) const { return ops::embedding(weight, ids); }
+
+LayerNorm::LayerNorm(int64_t dim, float eps) : eps(eps) {
+  register_parameter("weight", weight, {dim});
+  register_parameter("bias", bias, {dim});
+}
+
+Tensor LayerNorm::forward(const Tensor& x) const { return ops::layer_norm(x, weight, bias, eps); }
+
+Tensor LayerNorm::forward(const Tensor& x, const Tensor& residual) const {
+  return ops::add_layer_norm(x, residual, weight, bias, eps);
+}
+
+}  // namespace cuddle::nn
