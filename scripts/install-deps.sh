@@ -6,7 +6,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
-  clang libclang-rt-14-dev            # libFuzzer and sanitizer runtimes
+  clang libclang-rt-14-dev libomp-dev # libFuzzer, sanitizer runtimes, OpenMP for clang builds
   libopenblas-openmp-dev              # GEMM, sharing OpenMP's thread pool with our kernels
   libsimdjson-dev nlohmann-json3-dev  # JSON: large read-mostly files / small documents
   libcli11-dev                        # command-line parsing
