@@ -28,7 +28,8 @@ struct ModelFolderSummary {
 };
 
 // Reads config.json (when present) and the weights (SafetensorsCheckpoint::open, so a
-// pickle-only folder is refused). Throws IoError / FormatError naming the file.
+// pickle-only folder is refused; a PEFT adapter folder is summarised from
+// adapter_model.safetensors). Throws IoError / FormatError naming the file.
 ModelFolderSummary summarize_model_folder(const std::string& dir);
 
 }  // namespace cuddle

@@ -47,7 +47,12 @@ ModelFolderSummary summarize_model_folder(const std::string& dir) {
   fs::path d(dir);
   std::error_code ec;
   if (fs::is_regular_file(d / "config.json", ec)) read_config(d / "config.json", &s);
-  SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(dir);
+  // A PEFT adapter folder holds adapter_model.safetensors instead of model weights.
+  bool adapter_only = !fs::exists(d / "model.safetensors", ec) &&
+                      !fs::exists(d / "model.safetensors.index.json", ec) &&
+                      fs::is_regular_file(d / "adapter_model.safetensors", ec);
+  SafetensorsCheckpoint ckpt =
+      SafetensorsCheckpoint::open(adapter_only ? (d / "adapter_model.safetensors").string() : dir);
   for (const auto& name : ckpt.names()) {
     const SafetensorsEntry& e = ckpt.entry(name);
     DTypeTally& t = s.dtypes[std::string(dtype_name(e.dtype))];

@@ -76,6 +76,18 @@ TEST(InfoCli, FolderTableAndJson) {
   EXPECT_EQ(j["files"]["tokenizer"], nlohmann::json::array({"tokenizer.json"}));
 }
 
+TEST(InfoCli, AdapterFolder) {
+  test::TempDir dir;
+  test::write_file(dir / "adapter_config.json", R"({"peft_type":"LORA"})");
+  save_safetensors(dir / "adapter_model.safetensors", {{"lora_A", Tensor::zeros({2, 4})}}, {{"format", "pt"}});
+  auto r = run_cli({"info", dir.path(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["parameters"], 8);
+  EXPECT_EQ(j["files"]["config"], nlohmann::json::array({"adapter_config.json"}));
+  EXPECT_EQ(j["files"]["weights"], nlohmann::json::array({"adapter_model.safetensors"}));
+}
+
 TEST(InfoCli, TruncatedFile) {
   test::TempDir dir;
   std::string bytes = test::read_file(test::fixture("safetensors/dtypes.safetensors"));
