@@ -1,0 +1,244 @@
+// Byte-pair encoding: split the word into chars (with continuing_subword_prefix /
+// end_of_word_suffix, byte_fallback and unk handling), then apply merges lowest rank
+// first, leftmost first on ties - HF's Word::merge_all. A small cache keeps the merged
+// result of frequent words.
+#include <mutex>
+#include <queue>
+#include <random>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "tokenizers/models/model.h"
+#include "tokenizers/models/vocab.h"
+#include "tokenizers/unicode.h"
+
+namespace cuddle::tok {
+namespace {
+
+struct Symbol {
+  uint32_t id;
+  int prev, next;
+  uint32_t len;  // bytes of the word it covers; 0 once merged away
+};
+
+struct MergeInfo {
+  uint32_t rank, new_id;
+};
+
+class BPE : public Model {
+ public:
+  explicit BPE(const JsonRef& j);
+
+  std::vector<Token> tokenize(std::string_view word) const override;
+  std::optional<uint32_t> token_to_id(std::string_view t) const override { return vocab_.id(t); }
+  std::optional<std::string> id_to_token(uint32_t id) const override { return vocab_.token(id); }
+  size_t vocab_size() const override { return vocab_.size(); }
+
+ private:
+  using Word = std::vector<std::pair<uint32_t, uint32_t>>;  // (id, byte length)
+  Word merge_word(std::string_view w) const;
+  void merge_all(std::vector<Symbol>& symbols) const;
+  const MergeInfo* find_merge(uint32_t a, uint32_t b) const {
+    auto it = merges_.find((uint64_t{a} << 32) | b);
+    return it == merges_.end() ? nullptr : &it->second;
+  }
+
+  Vocab vocab_;
+  std::unordered_map<uint64_t, MergeInfo> merges_;
+  std::optional<std::string> unk_token_, prefix_, suffix_;
+  std::optional<float> dropout_;
+  bool fuse_unk_, byte_fallback_, ignore_merges_;
+  uint32_t byte_ids_[256];
+  bool byte_ok_[256];
+
+  static constexpr size_t kCacheCapacity = 10000;
+  static constexpr size_t kCacheMaxWord = 256;
+  mutable std::shared_mutex cache_mutex_;
+  mutable std::unordered_map<std::string, Word, StringHash, std::equal_to<>> cache_;
+};
+
+BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
+  if (auto v = j.get("unk_token")) unk_token_ = v->str();
+  if (auto v = j.get("continuing_subword_prefix")) prefix_ = v->str();
+  if (auto v = j.get("end_of_word_suffix")) suffix_ = v->str();
+  if (auto v = j.get("dropout")) {
+    double d = v->number();
+    if (d < 0.0 || d > 1.0) v->fail("dropout must be in [0, 1]");
+    if (d > 0.0) dropout_ = static_cast<float>(d);
+  }
+  fuse_unk_ = j.boolean("fuse_unk", false);
+  byte_fallback_ = j.boolean("byte_fallback", false);
+  ignore_merges_ = j.boolean("ignore_merges", false);
+  for (int b = 0; b < 256; ++b) {
+    char name[8];
+    std::snprintf(name, sizeof name, "<0x%02X>", b);
+    auto id = vocab_.id(name);
+    byte_ok_[b] = id.has_value();
+    byte_ids_[b] = id.value_or(0);
+  }
+
+  size_t prefix_len = prefix_ ? prefix_->size() : 0;
+  JsonRef merges = j.at("merges");
+  size_t n = merges.size();
+  merges_.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    JsonRef m = merges.at(i);
+    std::string a, b;
+    if (m.is_string()) {
+      std::string_view s = m.view();
+      size_t sp = s.find(' ');
+      if (sp == std::string_view::npos || s.find(' ', sp + 1) != std::string_view::npos)
+        m.fail("expected a merge \"left right\", got \"" + std::string(s) + "\"");
+      a = s.substr(0, sp);
+      b = s.substr(sp + 1);
+    } else {
+      if (m.size() != 2) m.fail("expected a pair of strings");
+      a = m.at(size_t{0}).str();
+      b = m.at(size_t{1}).str();
+    }
+    auto ia = vocab_.id(a), ib = vocab_.id(b);
+    if (!ia) m.fail("merge token \"" + a + "\" is not in the vocab");
+    if (!ib) m.fail("merge token \"" + b + "\" is not in the vocab");
+    std::string merged = a + (b.size() >= prefix_len ? b.substr(prefix_len) : std::string());
+    auto inew = vocab_.id(merged);
+    if (!inew) m.fail("merged token \"" + merged + "\" is not in the vocab");
+    merges_[(uint64_t{*ia} << 32) | *ib] = {static_cast<uint32_t>(i), *inew};
+  }
+}
+
+BPE::Word BPE::merge_word(std::string_view w) const {
+  std::vector<Symbol> symbols;
+  symbols.reserve(w.size());
+  auto add = [&](uint32_t id, uint32_t len) {
+    int idx = static_cast<int>(symbols.size());
+    symbols.push_back({id, idx - 1, idx + 1, len});
+  };
+  std::optional<std::pair<uint32_t, uint32_t>> unk;  // pending (id, len)
+  auto unk_id = [&]() -> uint32_t {
+    auto id = vocab_.id(*unk_token_);
+    if (!id) throw Error("BPE: unk_token \"" + *unk_token_ + "\" is not in the vocab");
+    return *id;
+  };
+  std::string s;
+  for (size_t i = 0; i < w.size();) {
+    int len;
+    decode_utf8(w, i, &len);
+    bool first = i == 0, last = i + len >= w.size();
+    s.assign(w.substr(i, len));
+    if (!first && prefix_) s.insert(0, *prefix_);
+    if (last && suffix_) s += *suffix_;
+    i += len;
+    if (auto id = vocab_.id(s)) {
+      if (unk) {
+        add(unk->first, unk->second);
+        unk.reset();
+      }
+      add(*id, len);
+      continue;
+    }
+    if (byte_fallback_) {
+      bool all = true;
+      for (unsigned char c : s) all = all && byte_ok_[c];
+      if (all) {
+        for (unsigned char c : s) add(byte_ids_[c], 1);
+        continue;
+      }
+    }
+    if (unk_token_) {
+      if (unk && fuse_unk_) {
+        unk->second += len;
+      } else {
+        if (unk) add(unk->first, unk->second);
+        unk = std::make_pair(unk_id(), static_cast<uint32_t>(len));
+      }
+    }
+  }
+  if (unk) add(unk->first, unk->second);
+  if (!symbols.empty()) symbols.back().next = -1;
+  merge_all(symbols);
+  Word out;
+  for (const auto& sym : symbols)
+    if (sym.len) out.emplace_back(sym.id, sym.len);
+  return out;
+}
+
+void BPE::merge_all(std::vector<Symbol>& symbols) const {
+  struct Item {
+    uint32_t rank;
+    int pos;
+    uint32_t new_id;
+    bool operator<(const Item& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+  };
+  std::priority_queue<Item> queue;
+  for (size_t i = 0; i + 1 < symbols.size(); ++i)
+    if (auto m = find_merge(symbols[i].id, symbols[i + 1].id)) queue.push({m->rank, static_cast<int>(i), m->new_id});
+
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<float> uni(0.0f, 1.0f);
+  std::vector<Item> skipped;
+  while (!queue.empty()) {
+    Item top = queue.top();
+    queue.pop();
+    if (dropout_ && uni(rng) < *dropout_) {
+      skipped.push_back(top);
+      continue;
+    }
+    for (auto& it : skipped) queue.push(it);
+    skipped.clear();
+    Symbol& cur = symbols[top.pos];
+    if (cur.len == 0 || cur.next == -1) continue;
+    Symbol right = symbols[cur.next];
+    auto m = find_merge(cur.id, right.id);
+    if (!m || m->new_id != top.new_id) continue;  // stale entry
+    cur.id = top.new_id;
+    cur.len += right.len;
+    int next_pos = cur.next;
+    cur.next = right.next;
+    symbols[next_pos].len = 0;
+    if (right.next >= 0 && right.next < static_cast<int>(symbols.size())) symbols[right.next].prev = top.pos;
+    if (cur.prev >= 0)
+      if (auto pm = find_merge(symbols[cur.prev].id, cur.id)) queue.push({pm->rank, cur.prev, pm->new_id});
+    if (cur.next >= 0 && cur.next < static_cast<int>(symbols.size()))
+      if (auto nm = find_merge(cur.id, symbols[cur.next].id)) queue.push({nm->rank, top.pos, nm->new_id});
+  }
+}
+
+std::vector<Token> BPE::tokenize(std::string_view word) const {
+  std::vector<Token> out;
+  if (word.empty()) return out;
+  if (ignore_merges_)
+    if (auto id = vocab_.id(word)) {
+      out.push_back({*id, std::string(word), {0, word.size()}});
+      return out;
+    }
+  auto emit = [&](const Word& w) {
+    size_t pos = 0;
+    out.reserve(w.size());
+    for (auto [id, len] : w) {
+      out.push_back({id, vocab_.token_ref(id), {pos, pos + len}});
+      pos += len;
+    }
+  };
+  bool cacheable = !dropout_ && word.size() < kCacheMaxWord;
+  if (cacheable) {
+    std::shared_lock lock(cache_mutex_);
+    auto it = cache_.find(word);
+    if (it != cache_.end()) {
+      emit(it->second);
+      return out;
+    }
+  }
+  Word w = merge_word(word);
+  emit(w);
+  if (cacheable) {
+    std::unique_lock lock(cache_mutex_);
+    if (cache_.size() < kCacheCapacity) cache_.emplace(std::string(word), std::move(w));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> make_bpe(const JsonRef& j) { return std::make_unique<BPE>(j); }
+
+}  // namespace cuddle::tok

@@ -1,0 +1,43 @@
+// A token <-> id table read from a tokenizer.json `vocab` object, shared by the models
+// whose vocab is a {token: id} map (BPE, WordPiece, WordLevel).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tokenizers/json.h"
+
+namespace cuddle::tok {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+class Vocab {
+ public:
+  Vocab() = default;
+  explicit Vocab(const JsonRef& vocab_object);
+  std::optional<uint32_t> id(std::string_view token) const {
+    auto it = map_.find(token);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<std::string> token(uint32_t id) const {
+    if (id < by_id_.size() && has_[id]) return by_id_[id];
+    return std::nullopt;
+  }
+  // The stored token string of an id known to exist.
+  const std::string& token_ref(uint32_t id) const { return by_id_[id]; }
+  size_t size() const { return map_.size(); }
+
+ private:
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> map_;
+  std::vector<std::string> by_id_;
+  std::vector<bool> has_;
+};
+
+}  // namespace cuddle::tok

@@ -1,0 +1,252 @@
+#include "tokenizers/normalized_string.h"
+
+#include "tokenizers/unicode.h"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+
+namespace cuddle::tok {
+
+NormalizedString::NormalizedString(std::string original) : original_(std::move(original)) {
+  normalized_ = original_;
+  align_.resize(original_.size());
+  for (size_t i = 0; i < original_.size();) {
+    int len;
+    decode_utf8(original_, i, &len);
+    for (int k = 0; k < len; ++k) align_[i + k] = {static_cast<uint32_t>(i), static_cast<uint32_t>(i + len)};
+    i += len;
+  }
+}
+
+bool NormalizedString::convert_to_original(size_t start, size_t end, Offsets* out) const {
+  if (start == end) {  // HF returns an empty target range unchanged
+    *out = {start, end};
+    return true;
+  }
+  if (start > end) return false;
+  if (normalized_.empty() && start == 0 && end == 0) {
+    *out = {0, original_.size()};
+    return true;
+  }
+  if (end > align_.size()) return false;
+  *out = {align_[start].first, align_[end - 1].second};
+  return true;
+}
+
+void NormalizedString::transform_range(size_t n_start, size_t n_end, const std::vector<CharChange>& dest,
+                                       size_t initial_offset) {
+  // The chars being replaced, to follow how far each new char moves through the old text.
+  std::vector<int> old_lens;
+  for (size_t i = n_start; i < n_end;) {
+    int len;
+    decode_utf8(normalized_, i, &len);
+    old_lens.push_back(len);
+    i += len;
+  }
+  size_t next_old = 0;
+  size_t offset = n_start;
+  for (; next_old < initial_offset && next_old < old_lens.size(); ++next_old) offset += old_lens[next_old];
+
+  std::string repl;
+  std::vector<std::pair<uint32_t, uint32_t>> new_align;
+  repl.reserve(n_end - n_start);
+  new_align.reserve(n_end - n_start);
+  for (const auto& [c, change] : dest) {
+    std::pair<uint32_t, uint32_t> a;
+    if (change > 0) {
+      a = offset < 1 ? std::pair<uint32_t, uint32_t>{0, 0} : align_[offset - 1];
+    } else {
+      a = offset < align_.size() ? align_[offset] : (align_.empty() ? std::pair<uint32_t, uint32_t>{0, 0} : align_.back());
+      if (next_old < old_lens.size()) offset += old_lens[next_old++];
+      for (int k = 0; k < -change && next_old < old_lens.size(); ++k) offset += old_lens[next_old++];
+    }
+    size_t before = repl.size();
+    append_utf8(repl, c);
+    new_align.insert(new_align.end(), repl.size() - before, a);
+  }
+  normalized_.replace(n_start, n_end - n_start, repl);
+  align_.erase(align_.begin() + n_start, align_.begin() + n_end);
+  align_.insert(align_.begin() + n_start, new_align.begin(), new_align.end());
+}
+
+void NormalizedString::prepend(const std::string& s) {
+  if (normalized_.empty()) return;
+  int len;
+  char32_t first = decode_utf8(normalized_, 0, &len);
+  std::vector<CharChange> dest;
+  bool is_first = true;
+  for (char32_t c : to_chars(s)) {
+    dest.push_back({c, is_first ? 0 : 1});
+    is_first = false;
+  }
+  dest.push_back({first, 1});
+  transform_range(0, len, dest, 0);
+}
+
+void NormalizedString::append(const std::string& s) {
+  if (normalized_.empty()) {
+    std::vector<CharChange> dest;
+    for (char32_t c : to_chars(s)) dest.push_back({c, 1});
+    transform_range(0, 0, dest, 0);
+    return;
+  }
+  size_t b = normalized_.size() - 1;
+  while (b > 0 && (static_cast<unsigned char>(normalized_[b]) & 0xC0) == 0x80) --b;
+  int len;
+  char32_t last = decode_utf8(normalized_, b, &len);
+  std::vector<CharChange> dest{{last, 0}};
+  for (char32_t c : to_chars(s)) dest.push_back({c, 1});
+  transform_range(b, normalized_.size(), dest, 0);
+}
+
+void NormalizedString::lowercase() {
+  std::vector<CharChange> dest;
+  dest.reserve(normalized_.size());
+  std::vector<char32_t> lower;
+  for (size_t i = 0; i < normalized_.size();) {
+    int len;
+    char32_t c = decode_utf8(normalized_, i, &len);
+    i += len;
+    lower.clear();
+    to_lowercase(c, lower);
+    for (size_t k = 0; k < lower.size(); ++k) dest.push_back({lower[k], k > 0 ? 1 : 0});
+  }
+  transform(dest, 0);
+}
+
+// Unicode normalization as a transformation. HF uses the unicode-normalization-alignments
+// crate, which tags the first char of a decomposition 0, extra chars 1, and folds removed
+// chars into the last composed char. We normalize one segment (a starter and the
+// non-starters after it) at a time and tag the output the same way.
+static bool is_starter(char32_t c) {
+  return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class == 0;
+}
+
+void NormalizedString::nf(int form_int) {
+  auto form = static_cast<NormalForm>(form_int);
+  bool ascii = true;
+  for (unsigned char ch : normalized_) ascii = ascii && ch < 0x80;
+  if (ascii) return;  // ASCII is invariant under every normal form
+  std::vector<char32_t> chars = to_chars(normalized_);
+  if (normalize(chars, form) == chars) return;
+  std::vector<CharChange> dest;
+  dest.reserve(chars.size() + 8);
+  size_t i = 0;
+  while (i < chars.size()) {
+    size_t j = i + 1;
+    while (j < chars.size() && !is_starter(chars[j])) ++j;
+    std::vector<char32_t> seg(chars.begin() + i, chars.begin() + j);
+    auto out = normalize(seg, form);
+    long diff = static_cast<long>(out.size()) - static_cast<long>(seg.size());
+    for (size_t k = 0; k < out.size(); ++k) dest.push_back({out[k], diff > 0 && k >= seg.size() ? 1 : 0});
+    if (diff < 0 && !dest.empty()) dest.back().change += static_cast<int>(diff);
+    i = j;
+  }
+  transform(dest, 0);
+}
+
+void NormalizedString::replace(const Matches& matches, const std::string& content) {
+  std::string new_norm;
+  std::vector<std::pair<uint32_t, uint32_t>> new_align;
+  new_norm.reserve(normalized_.size());
+  new_align.reserve(align_.size());
+  size_t last_end = 0;
+  for (const auto& m : matches) {
+    if (!m.is_match) continue;
+    new_norm.append(normalized_, last_end, m.start - last_end);
+    new_align.insert(new_align.end(), align_.begin() + last_end, align_.begin() + m.start);
+    // Inserted chars share the alignment of the byte before the end of the match.
+    size_t idx = m.end;
+    auto a = idx < 1 ? std::pair<uint32_t, uint32_t>{0, 0} : align_[idx - 1];
+    new_norm += content;
+    new_align.insert(new_align.end(), content.size(), a);
+    last_end = m.end;
+  }
+  new_norm.append(normalized_, last_end, std::string::npos);
+  new_align.insert(new_align.end(), align_.begin() + last_end, align_.end());
+  normalized_ = std::move(new_norm);
+  align_ = std::move(new_align);
+}
+
+void NormalizedString::strip(bool left, bool right) {
+  std::vector<char32_t> chars = to_chars(normalized_);
+  size_t lead = 0, trail = 0;
+  if (left)
+    while (lead < chars.size() && is_whitespace(chars[lead])) ++lead;
+  if (right)
+    while (trail < chars.size() - lead && is_whitespace(chars[chars.size() - 1 - trail])) ++trail;
+  if (lead == 0 && trail == 0) return;
+  std::vector<CharChange> dest;
+  // HF compares the char index with the byte length here; we keep that behaviour.
+  for (size_t i = 0; i < chars.size(); ++i) {
+    if (i < lead || i >= chars.size() - trail) continue;
+    if (i == normalized_.size() - trail - 1) dest.push_back({chars[i], -static_cast<int>(trail)});
+    else dest.push_back({chars[i], 0});
+  }
+  transform(dest, lead);
+}
+
+NormalizedString NormalizedString::slice(size_t n_start, size_t n_end) const {
+  Offsets orig;
+  if (!convert_to_original(n_start, n_end, &orig)) orig = {n_start, n_start};
+  NormalizedString out;
+  size_t o_start = std::min(orig.first, original_.size());
+  size_t o_end = std::max(o_start, std::min(orig.second, original_.size()));
+  out.original_ = original_.substr(o_start, o_end - o_start);
+  out.normalized_ = normalized_.substr(n_start, n_end - n_start);
+  out.align_.reserve(n_end - n_start);
+  for (size_t i = n_start; i < n_end; ++i)
+    out.align_.push_back({align_[i].first - static_cast<uint32_t>(orig.first), align_[i].second - static_cast<uint32_t>(orig.first)});
+  out.shift_ = shift_ + orig.first;
+  return out;
+}
+
+std::vector<NormalizedString> NormalizedString::split(const Matches& matches, SplitBehavior behavior) const {
+  struct Piece { size_t s, e; bool remove; };
+  std::vector<Piece> pieces;
+  pieces.reserve(matches.size());
+  switch (behavior) {
+    case SplitBehavior::Isolated:
+      for (auto& m : matches) pieces.push_back({m.start, m.end, false});
+      break;
+    case SplitBehavior::Removed:
+      for (auto& m : matches) pieces.push_back({m.start, m.end, m.is_match});
+      break;
+    case SplitBehavior::Contiguous: {
+      bool prev = false;
+      for (auto& m : matches) {
+        if (m.is_match == prev && !pieces.empty()) pieces.back().e = m.end;
+        else pieces.push_back({m.start, m.end, false});
+        prev = m.is_match;
+      }
+      break;
+    }
+    case SplitBehavior::MergedWithPrevious: {
+      bool prev = false;
+      for (auto& m : matches) {
+        if (m.is_match && !prev && !pieces.empty()) pieces.back().e = m.end;
+        else pieces.push_back({m.start, m.end, false});
+        prev = m.is_match;
+      }
+      break;
+    }
+    case SplitBehavior::MergedWithNext: {
+      bool prev = false;
+      for (auto it = matches.rbegin(); it != matches.rend(); ++it) {
+        if (it->is_match && !prev && !pieces.empty()) pieces.back().s = it->start;
+        else pieces.push_back({it->start, it->end, false});
+        prev = it->is_match;
+      }
+      std::reverse(pieces.begin(), pieces.end());
+      break;
+    }
+  }
+  std::vector<NormalizedString> out;
+  out.reserve(pieces.size());
+  for (auto& p : pieces)
+    if (!p.remove) out.push_back(slice(p.s, p.e));
+  return out;
+}
+
+}  // namespace cuddle::tok

@@ -1,0 +1,40 @@
+// ByteLevel pre-tokenizer: optional leading space, GPT-2's word regex, then every byte
+// mapped to its printable char.
+#include "tokenizers/normalizers/normalizer.h"
+#include "tokenizers/pre_tokenizers/pre_tokenizer.h"
+
+namespace cuddle::tok {
+namespace {
+
+const Regex& gpt2_regex() {
+  static const Regex re(R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)");
+  return re;
+}
+
+class ByteLevel : public PreTokenizer {
+ public:
+  explicit ByteLevel(const JsonRef& j)
+      : add_prefix_space_(j.boolean("add_prefix_space", true)), use_regex_(j.boolean("use_regex", true)) {}
+
+  void pre_tokenize(PreTokenizedString& s) const override {
+    s.split([&](size_t, NormalizedString n) {
+      if (add_prefix_space_ && (n.get().empty() || n.get()[0] != ' ')) n.prepend(" ");
+      if (!use_regex_) {
+        std::vector<NormalizedString> one;
+        one.push_back(std::move(n));
+        return as_splits(std::move(one));
+      }
+      return as_splits(n.split(find_matches(gpt2_regex(), n.get()), SplitBehavior::Isolated));
+    });
+    s.normalize([](NormalizedString& n) { byte_level_transform(n); });
+  }
+
+ private:
+  bool add_prefix_space_, use_regex_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTokenizer> make_byte_level_pre_tokenizer(const JsonRef& j) { return std::make_unique<ByteLevel>(j); }
+
+}  // namespace cuddle::tok

@@ -1,0 +1,134 @@
+// The simple splitting pre-tokenizers and the factory over all of them.
+#include "tokenizers/pre_tokenizers/pre_tokenizer.h"
+#include "tokenizers/unicode.h"
+
+namespace cuddle::tok {
+
+SplitBehavior parse_split_behavior(const JsonRef& j) {
+  std::string b = j.str();
+  if (b == "Removed") return SplitBehavior::Removed;
+  if (b == "Isolated") return SplitBehavior::Isolated;
+  if (b == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
+  if (b == "MergedWithNext") return SplitBehavior::MergedWithNext;
+  if (b == "Contiguous") return SplitBehavior::Contiguous;
+  j.fail("unknown split behavior \"" + b + "\"");
+}
+
+namespace {
+
+bool is_punc(char32_t c) { return (c < 0x80 && std::ispunct(static_cast<int>(c))) || is_punctuation(c); }
+
+// Splits every piece on the chars for which Pred holds, with a fixed behavior.
+template <class Pred>
+class CharSplit : public PreTokenizer {
+ public:
+  CharSplit(Pred pred, SplitBehavior b) : pred_(pred), behavior_(b) {}
+  void pre_tokenize(PreTokenizedString& s) const override {
+    s.split([&](size_t, NormalizedString n) { return as_splits(n.split(find_matches_pred(n.get(), pred_), behavior_)); });
+  }
+
+ private:
+  Pred pred_;
+  SplitBehavior behavior_;
+};
+template <class Pred>
+std::unique_ptr<PreTokenizer> char_split(Pred p, SplitBehavior b) {
+  return std::make_unique<CharSplit<Pred>>(p, b);
+}
+
+class BertPreTokenizer : public PreTokenizer {
+ public:
+  void pre_tokenize(PreTokenizedString& s) const override {
+    s.split([](size_t, NormalizedString n) {
+      return as_splits(n.split(find_matches_pred(n.get(), is_whitespace), SplitBehavior::Removed));
+    });
+    s.split([](size_t, NormalizedString n) {
+      return as_splits(n.split(find_matches_pred(n.get(), is_punc), SplitBehavior::Isolated));
+    });
+  }
+};
+
+// Whitespace: words are runs of \w or of other non-space chars; spaces are dropped.
+class Whitespace : public PreTokenizer {
+ public:
+  void pre_tokenize(PreTokenizedString& s) const override {
+    static const Regex re(R"(\w+|[^\w\s]+)");
+    s.split([](size_t, NormalizedString n) {
+      Matches m = find_matches(re, n.get());
+      for (auto& x : m) x.is_match = !x.is_match;
+      return as_splits(n.split(m, SplitBehavior::Removed));
+    });
+  }
+};
+
+class FixedLength : public PreTokenizer {
+ public:
+  explicit FixedLength(const JsonRef& j) : length_(static_cast<size_t>(j.integer("length", 5))) {
+    if (length_ == 0) j.at("length").fail("must be positive");
+  }
+  void pre_tokenize(PreTokenizedString& s) const override {
+    s.split([&](size_t, NormalizedString n) {
+      std::vector<NormalizedString> out;
+      const std::string& str = n.get();
+      size_t start = 0, count = 0;
+      for (size_t i = 0; i < str.size();) {
+        int len;
+        decode_utf8(str, i, &len);
+        i += len;
+        if (++count == length_) {
+          out.push_back(n.slice(start, i));
+          start = i;
+          count = 0;
+        }
+      }
+      if (start < str.size()) out.push_back(n.slice(start, str.size()));
+      return as_splits(std::move(out));
+    });
+  }
+
+ private:
+  size_t length_;
+};
+
+class SequencePreTokenizer : public PreTokenizer {
+ public:
+  explicit SequencePreTokenizer(const JsonRef& j) {
+    JsonRef list = j.at("pretokenizers");
+    for (size_t i = 0; i < list.size(); ++i) parts_.push_back(make_pre_tokenizer(list.at(i)));
+  }
+  void pre_tokenize(PreTokenizedString& s) const override {
+    for (const auto& p : parts_) p->pre_tokenize(s);
+  }
+
+ private:
+  std::vector<std::unique_ptr<PreTokenizer>> parts_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTokenizer> make_pre_tokenizer(const JsonRef& j) {
+  std::string t = j.type_name();
+  if (t == "BertPreTokenizer") return std::make_unique<BertPreTokenizer>();
+  if (t == "ByteLevel") return make_byte_level_pre_tokenizer(j);
+  if (t == "Whitespace") return std::make_unique<Whitespace>();
+  if (t == "WhitespaceSplit") return char_split(is_whitespace, SplitBehavior::Removed);
+  if (t == "Metaspace") return make_metaspace_pre_tokenizer(j);
+  if (t == "Split") return make_split_pre_tokenizer(j);
+  if (t == "Punctuation") {
+    auto b = j.get("behavior");
+    return char_split(is_punc, b ? parse_split_behavior(*b) : SplitBehavior::Isolated);
+  }
+  if (t == "Digits")
+    return char_split(is_numeric, j.boolean("individual_digits", false) ? SplitBehavior::Isolated : SplitBehavior::Contiguous);
+  if (t == "CharDelimiterSplit") {
+    auto chars = to_chars(j.at("delimiter").view());
+    if (chars.size() != 1) j.at("delimiter").fail("expected a single character");
+    char32_t d = chars[0];
+    return char_split([d](char32_t c) { return c == d; }, SplitBehavior::Removed);
+  }
+  if (t == "FixedLength") return std::make_unique<FixedLength>(j);
+  if (t == "Sequence") return std::make_unique<SequencePreTokenizer>(j);
+  throw UnknownComponentError(j.path + ".type: unsupported pre-tokenizer type \"" + t + "\"");
+}
+
+}  // namespace cuddle::tok
