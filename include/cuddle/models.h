@@ -4,6 +4,7 @@
 // start_logits, end_logits (docs/models.md).
 #pragma once
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ class PreTrainedModel : public nn::Module {
                   std::string base_prefix)
       : config_(std::move(config)), class_name_(std::move(class_name)), task_(task),
         base_prefix_(std::move(base_prefix)) {}
+  // Called by load_weights with the module keys the checkpoint provides (after key
+  // adaptation), before strict loading: a model drops optional parts the checkpoint
+  // lacks here (a base model's pooler when loaded from an MLM checkpoint).
+  virtual void drop_absent_optional_parts(const std::set<std::string>& provided) {}
   // Tied parameters: module key -> key it shares storage with.
   std::map<std::string, std::string> tied_;
   // Older names of this model's own keys: checkpoint key -> module key.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cuddle/activation.h"
+#include "cuddle/ops.h"
 #include "cuddle/safetensors.h"
 #include "cuddle/tensor.h"
 
@@ -40,6 +41,8 @@ class Module {
   Tensor& register_parameter(const std::string& name, Tensor& tensor, Shape shape);
   // Declares a child module (a member, or owned through a unique_ptr) under `name`.
   void register_module(const std::string& name, Module& child);
+  // Forgets the child registered under `name` (an optional part the checkpoint lacks).
+  void unregister_module(const std::string& name);
 
  private:
   friend void visit_loaded(Module& m);
@@ -77,8 +80,20 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& x, Activation act = Activation::Identity) const;
+  // Packs the loaded weight for the GEMM micro-kernels (ops::PackedLinear). Call again
+  // after changing `weight` in place; until the first call forward uses `weight` directly.
+  void on_loaded() override;
   Tensor weight, bias;
+  // False when a parent packs this weight itself (a fused Q|K|V projection).
+  bool pack_on_load = true;
+
+ private:
+  ops::PackedLinear packed_;
 };
+
+// After a weight was copied into another layout (packed, fused), lets the pages of its
+// zero-copy mapped original go, so the process keeps one resident copy, not two.
+void release_mapped_weight(const Tensor& weight);
 
 class Embedding : public Module {
  public:

@@ -32,9 +32,7 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
   const bool model_prefixed = any_starts_with(model_keys, prefix);
   const bool ckpt_prefixed = any_starts_with(checkpoint.names(), prefix);
 
-  nn::LoadOptions options;
-  options.tied = tied_;
-  options.rename = [&](const std::string& name) -> std::string {
+  auto rename = [&](const std::string& name) -> std::string {
     std::string key = modern_name(name);
     if (auto a = aliases_.find(key); a != aliases_.end()) key = a->second;
     // Older checkpoints saved the position_ids buffer; transformers ignores it.
@@ -48,6 +46,13 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
       return key.starts_with(prefix) ? key.substr(prefix.size()) : std::string();
     return key;
   };
+  std::set<std::string> provided;
+  for (const auto& name : checkpoint.names()) provided.insert(rename(name));
+  drop_absent_optional_parts(provided);
+
+  nn::LoadOptions options;
+  options.tied = tied_;
+  options.rename = rename;
   nn::load_state_dict(*this, checkpoint, options, class_name_);
 }
 

@@ -11,6 +11,10 @@ void Module::register_module(const std::string& name, Module& child) {
   children_.emplace_back(name, &child);
 }
 
+void Module::unregister_module(const std::string& name) {
+  std::erase_if(children_, [&](const auto& c) { return c.first == name; });
+}
+
 void Module::collect(const std::string& prefix, std::vector<Slot>& out) {
   for (const auto& p : params_) out.push_back({prefix + p.name, p.shape, p.tensor});
   // An empty name mounts the child at this module's own level (a base model wrapped as

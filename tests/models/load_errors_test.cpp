@@ -112,3 +112,12 @@ TEST(LoadWeights, BadInputsAreShapeErrors) {
   in.token_type_ids = Tensor();
   EXPECT_THROW(model->forward(in), ShapeError);
 }
+
+TEST(LoadWeights, BaseModelWithoutPoolerFromMlmCheckpoint) {
+  auto base = AutoModel::from_pretrained(test::fixture("models/bert-mlm"));
+  auto mlm = load_model_from_architectures(test::fixture("models/bert-mlm"));
+  const ModelInputs in = fixture_inputs("models/bert-mlm");
+  auto out = base->forward(in);
+  EXPECT_FALSE(out.contains("pooler_output"));
+  EXPECT_EQ(max_diff(out.get("last_hidden_state"), mlm->forward(in).get("hidden_states.2")), 0.0);
+}

@@ -97,6 +97,10 @@ class BertBackbone : public nn::Module {
   };
   // `model` names the calling class in input errors.
   Result forward(const ModelInputs& inputs, const std::string& model) const;
+  void drop_pooler() {
+    unregister_module("pooler");
+    pooler.reset();
+  }
 
   BertEmbeddings embeddings;
   std::vector<std::unique_ptr<BertLayer>> layers;  // keys encoder.layer.N.*

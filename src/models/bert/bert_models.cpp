@@ -23,6 +23,12 @@ BertBaseModel::BertBaseModel(std::shared_ptr<const ModelConfig> config, const Be
     : BertFamilyModel(config, v, "Model", ModelTask::Base, /*add_pooling_layer=*/true,
                       /*mount_at_top=*/true) {}
 
+void BertBaseModel::drop_absent_optional_parts(const std::set<std::string>& provided) {
+  for (const auto& key : provided)
+    if (key.starts_with("pooler.")) return;
+  backbone_.drop_pooler();
+}
+
 ModelOutputs BertBaseModel::forward(const ModelInputs& in, bool output_hidden_states) const {
   auto r = backbone_.forward(in, class_name());
   ModelOutputs out;

@@ -33,6 +33,12 @@ class BertBaseModel : public BertFamilyModel {
  public:
   BertBaseModel(std::shared_ptr<const ModelConfig> config, const BertVariant& v);
   ModelOutputs forward(const ModelInputs& in, bool output_hidden_states) const override;
+
+ protected:
+  // Checkpoints of MLM / token-classification / QA models (and RoBERTa classifiers) have
+  // no pooler; transformers would initialise one randomly, here it is left out and the
+  // outputs have no pooler_output.
+  void drop_absent_optional_parts(const std::set<std::string>& provided) override;
 };
 
 // XForTokenClassification: classifier over every token's hidden state.
