@@ -8,9 +8,14 @@
 // op, the argument and what was expected.
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "cuddle/activation.h"
 #include "cuddle/tensor.h"
+
+namespace cuddle::kernels {
+class PackedWeight;
+}
 
 namespace cuddle::ops {
 
@@ -19,6 +24,27 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 
 // act(x W^T + bias): x [..., K], weight [N, K] (torch Linear layout), bias [N] or undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
+              Activation act = Activation::Identity);
+
+// A Linear weight ([N, K], torch layout) packed once into the GEMM micro-kernels' panel
+// layout. Inference packs each weight at first use: OpenBLAS would re-pack it on every
+// call, which costs a large share of the time at the small row counts of inference.
+class PackedLinear {
+ public:
+  PackedLinear() = default;
+  explicit PackedLinear(const Tensor& weight);
+  bool empty() const { return !packed_; }
+  int64_t out_features() const { return n_; }
+  int64_t in_features() const { return k_; }
+  const kernels::PackedWeight& packed() const { return *packed_; }
+
+ private:
+  std::shared_ptr<const kernels::PackedWeight> packed_;
+  int64_t n_ = 0, k_ = 0;
+};
+
+// linear() against a packed weight; same contract and results (up to float summation order).
+Tensor linear(const Tensor& x, const PackedLinear& weight, const Tensor& bias = {},
               Activation act = Activation::Identity);
 
 // a + b where b has a's shape or a suffix of it (broadcast over leading dimensions).

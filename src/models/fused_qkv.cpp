@@ -23,7 +23,8 @@ Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
 }  // namespace
 
 void FusedQkv::build() {
-  weight_ = stack_rows(q_.weight, k_.weight, v_.weight);
+  weight_ = ops::PackedLinear(stack_rows(q_.weight, k_.weight, v_.weight));
+  for (const nn::Linear* l : {&q_, &k_, &v_}) nn::release_mapped_weight(l->weight);
   bias_ = stack_rows(q_.bias, k_.bias, v_.bias);
 }
 

@@ -4,12 +4,16 @@
 // blocks in place.
 #pragma once
 #include "cuddle/nn.h"
+#include "cuddle/ops.h"
 
 namespace cuddle::models {
 
 class FusedQkv {
  public:
-  FusedQkv(const nn::Linear& q, const nn::Linear& k, const nn::Linear& v) : q_(q), k_(k), v_(v) {}
+  // The three projections are packed here, fused, rather than each on its own.
+  FusedQkv(nn::Linear& q, nn::Linear& k, nn::Linear& v) : q_(q), k_(k), v_(v) {
+    q.pack_on_load = k.pack_on_load = v.pack_on_load = false;
+  }
   // Rebuilds the fused weight and bias from the three projections (after loading).
   void build();
   // Attention context [B, S, W] for hidden states x [B, S, W].
@@ -17,7 +21,8 @@ class FusedQkv {
 
  private:
   const nn::Linear &q_, &k_, &v_;
-  Tensor weight_, bias_;
+  ops::PackedLinear weight_;  // the [3W, W] fused weight, packed; the stacked copy is dropped
+  Tensor bias_;
 };
 
 }  // namespace cuddle::models

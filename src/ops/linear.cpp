@@ -1,31 +1,67 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/kernels.h"
+#include "kernels/cpu/packed_gemm.h"
 #include "ops/checks.h"
 
 namespace cuddle::ops {
 
 using detail::fail;
 
+namespace {
+// Checks x [..., K] against a weight of n rows and k columns and bias [n]; returns the
+// f32 input, the f32 bias (or undefined) and the output shape.
+struct LinearArgs {
+  Tensor x, bias;
+  Shape out_shape;
+  int64_t rows = 0;
+};
+LinearArgs check_linear(const Tensor& x_in, int64_t n, int64_t k, const std::string& weight_desc,
+                        const Tensor& bias_in) {
+  LinearArgs a;
+  a.x = detail::float_input(x_in, "linear", "input");
+  if (a.x.dim() < 1) fail("linear", "input must have at least 1 dimension, got " + a.x.describe());
+  if (a.x.size(-1) != k)
+    fail("linear", "input " + a.x.describe() + " does not match weight " + weight_desc +
+                       " (last dimension must equal weight.shape[1])");
+  if (bias_in.defined()) {
+    a.bias = detail::float_input(bias_in, "linear", "bias");
+    if (a.bias.shape() != Shape{n})
+      fail("linear", "bias " + a.bias.describe() + " does not match weight " + weight_desc);
+  }
+  a.out_shape = a.x.shape();
+  a.out_shape.back() = n;
+  a.rows = a.x.numel() / std::max<int64_t>(k, 1);
+  return a;
+}
+}  // namespace
+
 Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in, Activation act) {
-  Tensor x = detail::float_input(x_in, "linear", "input");
   Tensor w = detail::float_input(weight_in, "linear", "weight");
   detail::require_dims(w, 2, "linear", "weight");
-  if (x.dim() < 1) fail("linear", "input must have at least 1 dimension, got " + x.describe());
-  const int64_t K = x.size(-1), N = w.size(0);
-  if (w.size(1) != K)
-    fail("linear", "input " + x.describe() + " does not match weight " + w.describe() +
-                       " (last dimension must equal weight.shape[1])");
-  Tensor b;
-  if (bias_in.defined()) {
-    b = detail::float_input(bias_in, "linear", "bias");
-    if (b.shape() != Shape{N})
-      fail("linear", "bias " + b.describe() + " does not match weight " + w.describe());
-  }
-  Shape out_shape = x.shape();
-  out_shape.back() = N;
-  Tensor y = Tensor::empty(out_shape);
-  kernels::linear(x.data<float>(), x.numel() / std::max<int64_t>(K, 1), K, w.data<float>(),
-                  b.defined() ? b.data<float>() : nullptr, N, act, y.data<float>());
+  const int64_t N = w.size(0), K = w.size(1);
+  LinearArgs a = check_linear(x_in, N, K, w.describe(), bias_in);
+  Tensor y = Tensor::empty(a.out_shape);
+  kernels::linear(a.x.data<float>(), a.rows, K, w.data<float>(),
+                  a.bias.defined() ? a.bias.data<float>() : nullptr, N, act, y.data<float>());
+  return y;
+}
+
+PackedLinear::PackedLinear(const Tensor& weight_in) {
+  Tensor w = detail::float_input(weight_in, "linear", "weight");
+  detail::require_dims(w, 2, "linear", "weight");
+  n_ = w.size(0);
+  k_ = w.size(1);
+  packed_ = std::make_shared<const kernels::PackedWeight>(w.data<float>(), n_, k_);
+}
+
+Tensor linear(const Tensor& x_in, const PackedLinear& w, const Tensor& bias_in, Activation act) {
+  if (w.empty()) fail("linear", "packed weight is empty (not built from a loaded weight)");
+  const int64_t N = w.out_features(), K = w.in_features();
+  LinearArgs a = check_linear(x_in, N, K, "F32" + shape_str({N, K}) + " (packed)", bias_in);
+  Tensor y = Tensor::empty(a.out_shape);
+  kernels::packed_gemm(a.rows, a.x.data<float>(), K, w.packed(),
+                       a.bias.defined() ? a.bias.data<float>() : nullptr, y.data<float>(), N,
+                       /*parallel=*/true, act);
   return y;
 }
 

@@ -1,5 +1,7 @@
 #include "kernels/cpu/packed_gemm.h"
 
+#include "kernels/cpu/kernels.h"
+
 #include <immintrin.h>
 #include <omp.h>
 
@@ -200,7 +202,7 @@ const char* gemm_isa_name(GemmIsa isa) {
 }
 
 void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, const float* bias,
-                 float* c, int64_t ldc, bool parallel) {
+                 float* c, int64_t ldc, bool parallel, Activation act) {
   const int64_t n = w.n(), k = w.k(), nr = w.nr();
   const Isa isa = w.isa();
   const int64_t mr = mr_for(isa);
@@ -208,8 +210,10 @@ void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, 
   const int64_t panels = (n + nr - 1) / nr;
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    for (int64_t i = 0; i < m; ++i)
+    for (int64_t i = 0; i < m; ++i) {
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = bias ? bias[j] : 0.f;
+      activation(act, c + i * ldc, n);
+    }
     return;
   }
   const int64_t mc_max = std::min<int64_t>(kMc, (m + mr - 1) / mr * mr);
@@ -238,8 +242,10 @@ void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, 
           const float* pb = bias ? bias + p * nr : nullptr;
           for (int64_t ip = 0; ip < mpanels; ++ip) {
             const int64_t rows = std::min(mr, mc - ip * mr);
-            kernel(kc, apack.data() + ip * kc * mr, bp, c + (m0 + ip * mr) * ldc + p * nr, ldc, rows,
-                   cols, k0 == 0, pb);
+            float* tile = c + (m0 + ip * mr) * ldc + p * nr;
+            kernel(kc, apack.data() + ip * kc * mr, bp, tile, ldc, rows, cols, k0 == 0, pb);
+            if (act != Activation::Identity && k0 + kc == k)
+              for (int64_t i = 0; i < rows; ++i) activation(act, tile + i * ldc, cols);
           }
         }
       }

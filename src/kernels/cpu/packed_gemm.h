@@ -9,6 +9,8 @@
 #include <memory>
 #include <vector>
 
+#include "cuddle/activation.h"
+
 namespace cuddle::kernels {
 
 // Micro-kernel family; Best picks the widest the CPU supports. Tests force each one.
@@ -33,11 +35,13 @@ class PackedWeight {
   std::shared_ptr<float[]> data_;
 };
 
-// C (m x n, leading dimension ldc) = A (m x k, lda) * W^T (+ bias if not null).
+// C (m x n, leading dimension ldc) = act(A (m x k, lda) * W^T (+ bias if not null)).
+// The activation runs on each output tile right after its last K block, while it is in L1.
 // Runs on the OpenMP thread pool; must not be called from inside a parallel region unless
 // `parallel` is false.
 void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, const float* bias,
-                 float* c, int64_t ldc, bool parallel = true);
+                 float* c, int64_t ldc, bool parallel = true,
+                 Activation act = Activation::Identity);
 
 // The widest micro-kernel this CPU runs, and its name ("avx512", "avx2", "generic").
 GemmIsa best_gemm_isa();
