@@ -70,6 +70,7 @@ struct HubConfig {
   std::string cache_dir;                             // HF_HUB_CACHE, else $HF_HOME/hub
   bool offline = false;                              // HF_HUB_OFFLINE=1
   bool progress = false;                             // progress bar on stderr
+  uint64_t max_recv_bytes_per_s = 0;                 // CUDDLE_HUB_RATE_LIMIT; 0 = unlimited
   // Reads the environment exactly as huggingface_hub does (HF_HOME defaults to
   // $XDG_CACHE_HOME/huggingface, then ~/.cache/huggingface); progress follows isatty(2).
   static HubConfig from_env();

@@ -119,6 +119,7 @@ void fetch_blob(const HubConfig& cfg, const FileMetadata& meta, const std::strin
     if (have > meta.size) have = 0;  // stale partial of another size: start over
     HttpRequest req;
     req.url = meta.location;
+    req.max_recv_bytes_per_s = cfg.max_recv_bytes_per_s;
     // Credentials go only to the Hub itself, never to a third-party CDN.
     if (url_origin(meta.location) == url_origin(cfg.endpoint)) add_auth(cfg, req);
     if (have > 0 && have < meta.size) req.headers.emplace_back("Range", "bytes=" + std::to_string(have) + "-");

@@ -101,6 +101,8 @@ HttpResponse http_send(const HttpRequest& req, const BodySink& sink, const Progr
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req.low_speed_timeout_s);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+  if (req.max_recv_bytes_per_s)
+    curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(req.max_recv_bytes_per_s));
   curl_easy_setopt(h, CURLOPT_USERAGENT, "cuddle/0.1; hf_hub-compatible");
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);

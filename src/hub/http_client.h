@@ -20,6 +20,7 @@ struct HttpRequest {
   bool follow_redirects = true;  // false: 3xx answers are returned as they are
   long connect_timeout_s = 10;
   long low_speed_timeout_s = 60;  // abort when under 1 byte/s for this long
+  uint64_t max_recv_bytes_per_s = 0;  // 0 = unlimited
 };
 
 struct HttpResponse {

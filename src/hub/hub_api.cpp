@@ -53,6 +53,11 @@ HubConfig HubConfig::from_env() {
   }
   cfg.offline = env_true("HF_HUB_OFFLINE");
   cfg.progress = isatty(2) && !env_true("HF_HUB_DISABLE_PROGRESS_BARS");
+  try {
+    if (!env("CUDDLE_HUB_RATE_LIMIT").empty()) cfg.max_recv_bytes_per_s = std::stoull(env("CUDDLE_HUB_RATE_LIMIT"));
+  } catch (const std::exception&) {
+    throw HubError("CUDDLE_HUB_RATE_LIMIT must be a number of bytes per second");
+  }
   return cfg;
 }
 

@@ -124,7 +124,7 @@ ApiResponse HubRoutes::list_refs(Ctx& c, RepoType type, const std::string& repo_
 }
 
 ApiResponse HubRoutes::resolve_file(Ctx& c, RepoType type, const std::string& repo_id, const std::string& revision,
-                                    const std::string& path) {
+                                    const std::string& path, bool raw) {
   RepoRecord repo = load_repo(c.req, type, repo_id, Access::Read);
   std::string commit = resolve_rev(repo, revision);
   validate_repo_path(path);
@@ -136,6 +136,12 @@ ApiResponse HubRoutes::resolve_file(Ctx& c, RepoType type, const std::string& re
     throw e;
   }
   ApiResponse r;
+  if (raw && file->lfs) {
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = lfs_pointer(file->sha256, file->size);
+    r.headers = {{"X-Repo-Commit", commit}, {"ETag", "\"" + file->git_oid + "\""}};
+    return r;
+  }
   r.content_type = "application/octet-stream";
   r.file_path = storage_.blob_path(file->sha256);
   r.file_size = file->size;

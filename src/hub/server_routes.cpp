@@ -167,8 +167,8 @@ ApiResponse HubRoutes::dispatch(Ctx& c) {
     type = parse_repo_type(s[0]);
     i = 1;
   }
-  if (s.size() >= i + 5 && s[i + 2] == "resolve" && read)
-    return resolve_file(c, type, checked_repo_id(s[i], s[i + 1]), s[i + 3], join(s, i + 4, s.size()));
+  if (s.size() >= i + 5 && (s[i + 2] == "resolve" || s[i + 2] == "raw") && read)
+    return resolve_file(c, type, checked_repo_id(s[i], s[i + 1]), s[i + 3], join(s, i + 4, s.size()), s[i + 2] == "raw");
   if (s.size() == i + 6 && s[i + 1].size() > 4 && s[i + 1].ends_with(".git") && s[i + 2] == "info" &&
       s[i + 3] == "lfs" && s[i + 4] == "objects" && s[i + 5] == "batch" && m == "POST")
     return lfs_batch(c, type, checked_repo_id(s[i], s[i + 1].substr(0, s[i + 1].size() - 4)));

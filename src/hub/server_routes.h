@@ -69,8 +69,9 @@ class HubRoutes {
   ApiResponse tree(Ctx& c, RepoType type, const std::string& repo_id, const std::string& revision,
                    const std::string& path);
   ApiResponse list_refs(Ctx& c, RepoType type, const std::string& repo_id);
+  // resolve/ serves the content; raw/ serves what git stores (the pointer for LFS files).
   ApiResponse resolve_file(Ctx& c, RepoType type, const std::string& repo_id, const std::string& revision,
-                           const std::string& path);
+                           const std::string& path, bool raw);
   ApiResponse whoami(Ctx& c);
   // server_write.cpp
   ApiResponse create_repo(Ctx& c);

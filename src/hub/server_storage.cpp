@@ -70,6 +70,10 @@ StoredFile read_file_row(Stmt& s) {
   return {s.text(0), s.text(1), s.text(2), static_cast<uint64_t>(s.i64(3)), s.i64(4) != 0};
 }
 
+StoredFile describe_regular(const std::string& path, const std::string& content) {
+  return {path, sha256_hex(content), git_blob_oid(content), content.size(), false};
+}
+
 bool under_folder(const std::string& path, const std::string& folder) {
   std::string f = folder;
   while (!f.empty() && f.back() == '/') f.pop_back();
@@ -138,7 +142,7 @@ std::optional<RepoRecord> Storage::find_repo(RepoType type, const std::string& n
 }
 
 RepoRecord Storage::create_repo(RepoType type, const std::string& name, bool is_private) {
-  StoredFile attributes = put_blob(".gitattributes", default_gitattributes());
+  StoredFile attributes = put_blob(".gitattributes", default_gitattributes());  // shared by all repos
   std::lock_guard<std::mutex> g(mu_);
   exec("BEGIN IMMEDIATE");
   try {
@@ -177,7 +181,8 @@ std::optional<std::string> Storage::ref_locked(const RepoRecord& repo, const std
 
 std::optional<std::string> Storage::resolve(const RepoRecord& repo, const std::string& revision) {
   std::lock_guard<std::mutex> g(mu_);
-  std::string name = revision;
+  // HEAD names the default branch, as on the Hub.
+  std::string name = revision == "HEAD" ? "main" : revision;
   // Full ref names resolve like their short forms.
   if (name.rfind("refs/heads/", 0) == 0) return ref_locked(repo, "branch", name.substr(11));
   if (name.rfind("refs/tags/", 0) == 0) return ref_locked(repo, "tag", name.substr(10));
@@ -270,12 +275,15 @@ std::string Storage::commit(const RepoRecord& repo, const std::string& branch, c
         throw ApiError(404, "EntryNotFound", "cannot delete folder " + folder + ": no such folder on " + branch);
     }
     for (const auto& f : change.upserts) files[f.path] = f;
+    for (const auto& [path, content] : change.regular) files[path] = describe_regular(path, content);
     // A path cannot be both a file and a folder.
     for (const auto& [path, f] : files) {
       for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
         if (files.count(path.substr(0, slash)))
           throw ApiError(400, "", "'" + path.substr(0, slash) + "' is a file and cannot also be a folder");
     }
+    // Every check passed: only now do the new bytes reach the store.
+    for (const auto& [path, content] : change.regular) write_blob(files[path].sha256, content);
     std::vector<StoredFile> list;
     for (auto& [path, f] : files) list.push_back(f);
     std::string oid = insert_commit_locked(repo, *head, summary, description, list);
@@ -330,17 +338,20 @@ std::string Storage::temp_path() {
 }
 
 StoredFile Storage::put_blob(const std::string& path, const std::string& content) {
-  StoredFile f{path, sha256_hex(content), git_blob_oid(content), content.size(), false};
-  if (!has_blob(f.sha256, f.size)) {
-    std::string tmp = temp_path();
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out.write(content.data(), static_cast<std::streamsize>(content.size()));
-      if (!out) throw IoError("cannot write blob " + tmp);
-    }
-    adopt_blob(tmp, f.sha256);
-  }
+  StoredFile f = describe_regular(path, content);
+  write_blob(f.sha256, content);
   return f;
+}
+
+void Storage::write_blob(const std::string& sha256, const std::string& content) {
+  if (has_blob(sha256, content.size())) return;
+  std::string tmp = temp_path();
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out) throw IoError("cannot write blob " + tmp);
+  }
+  adopt_blob(tmp, sha256);
 }
 
 void Storage::adopt_blob(const std::string& tmp_path, const std::string& sha256) {

@@ -41,9 +41,11 @@ struct RefRecord {
   std::string name;
   std::string commit;
 };
-// A change to a branch, fully validated by the caller except for the parent check.
+// A change to a branch. Names are validated by the caller; Storage::commit checks it against
+// the branch and writes the regular contents only once every check passed.
 struct CommitChange {
-  std::vector<StoredFile> upserts;
+  std::vector<std::pair<std::string, std::string>> regular;  // path, bytes
+  std::vector<StoredFile> upserts;                            // LFS files already stored
   std::vector<std::string> deleted_files;
   std::vector<std::string> deleted_folders;
 };
@@ -93,6 +95,7 @@ class Storage {
 
  private:
   void exec(const char* sql);
+  void write_blob(const std::string& sha256, const std::string& content);
   std::string insert_commit_locked(const RepoRecord& repo, const std::string& parent, const std::string& summary,
                                    const std::string& description, const std::vector<StoredFile>& files);
   std::vector<StoredFile> files_at_locked(const std::string& commit);

@@ -89,7 +89,7 @@ ApiResponse HubRoutes::create_repo(Ctx& c) {
   RepoRecord repo = storage_.create_repo(type, repo_id, is_private);
   if (!initial.empty()) {
     CommitChange change;
-    for (const auto& [path, content] : initial) change.upserts.push_back(storage_.put_blob(path, content));
+    change.regular = std::move(initial);
     storage_.commit(repo, "main", "", "Initial files", "", change);
   }
   std::string url = c.base_url + "/" + url_type_prefix(type) + repo_id;
@@ -155,8 +155,7 @@ ApiResponse HubRoutes::commit(Ctx& c, RepoType type, const std::string& repo_id,
     change.upserts.push_back({f.path, f.oid, git_blob_oid(lfs_pointer(f.oid, size)), size, true});
   }
   for (const auto& d : pc.deletions) (d.folder ? change.deleted_folders : change.deleted_files).push_back(d.path);
-  // Only now, with everything checked, do bytes reach the store.
-  for (const auto& f : pc.files) change.upserts.push_back(storage_.put_blob(f.path, f.content));
+  for (auto& f : pc.files) change.regular.emplace_back(f.path, std::move(f.content));
   std::string oid = storage_.commit(repo, revision, pc.header.parent_commit, pc.header.summary,
                                     pc.header.description, change);
   return json_response({{"success", true},

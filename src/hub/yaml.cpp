@@ -150,6 +150,7 @@ class Parser {
   ojson block(int indent, int depth) {
     if (depth > kMaxDepth) fail(lines_[pos_].number, "nesting deeper than 64 levels");
     const Line& first = lines_[pos_];
+    if (first.text == "?" || first.text.rfind("? ", 0) == 0) fail(first.number, "complex keys are not supported");
     if (first.text == "-" || first.text.rfind("- ", 0) == 0) return sequence(indent, depth);
     if (find_key_colon(first.text) != std::string::npos) return mapping(indent, depth);
     // A lone scalar (possibly continued on more-indented lines, folded with spaces).
