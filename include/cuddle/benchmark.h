@@ -1,0 +1,46 @@
+// Model benchmark: load time, forward latency per batch size, throughput as a fraction of
+// the machine's measured sgemm peak, peak resident memory. What `cuddle bench model` runs;
+// the ONNX Runtime comparison around it is bench/bert_vs_ort.sh (docs/performance.md).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cuddle {
+
+struct ModelBenchOptions {
+  int64_t seq = 128;
+  std::vector<int64_t> batches = {1, 8};
+  // Timed runs per batch size after one warm-up; 0 picks 15 for batch 1 and 4 above,
+  // the counts the ONNX Runtime anchor uses.
+  int reps = 0;
+  // A reference.safetensors (inputs + transformers' logits): checked first, and its first
+  // row is the timed input (as the anchor does) when its length equals `seq`.
+  std::string check_reference;
+  bool measure_peak = true;
+};
+
+struct BatchTiming {
+  int64_t batch = 0;
+  int reps = 0;
+  double median_ms = 0, min_ms = 0;
+  double gflops = 0;  // at the median
+};
+
+struct ModelBenchResult {
+  std::string model_class;
+  int threads = 0;
+  std::string gemm_isa;
+  double load_ms = 0;     // config + mmap + strict load + weight packing
+  double weights_mb = 0;  // parameters as f32
+  double gflop_per_sequence = 0;
+  double peak_gflops = 0;  // measured sgemm peak on the same threads (0: not measured)
+  std::optional<double> check_max_abs_diff;
+  std::vector<BatchTiming> results;
+  double peak_rss_mb = 0;
+};
+
+ModelBenchResult bench_model(const std::string& dir, const ModelBenchOptions& options);
+
+}  // namespace cuddle

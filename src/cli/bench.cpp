@@ -1,0 +1,82 @@
+// `cuddle bench model DIR [--seq N] [--batch 1,8] [--reps N] [--check REF] [--json]`:
+// load time, median forward latency per batch size, GFLOP/s as a fraction of the measured
+// sgemm peak, and peak RSS (docs/performance.md).
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cuddle/benchmark.h"
+
+namespace cuddle::cli {
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  ModelBenchOptions opt;
+  bool no_peak = false;
+  bool json = false;
+};
+
+nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
+  nlohmann::json j = {{"model", dir},
+                      {"class", r.model_class},
+                      {"threads", r.threads},
+                      {"gemm_isa", r.gemm_isa},
+                      {"load_ms", r.load_ms},
+                      {"weights_mb", r.weights_mb},
+                      {"gflop_per_sequence", r.gflop_per_sequence},
+                      {"peak_gflops", r.peak_gflops},
+                      {"peak_rss_mb", r.peak_rss_mb},
+                      {"results", nlohmann::json::array()}};
+  if (r.check_max_abs_diff) j["check_max_abs_diff"] = *r.check_max_abs_diff;
+  for (const auto& b : r.results) {
+    nlohmann::json e = {{"batch", b.batch}, {"reps", b.reps}, {"median_ms", b.median_ms},
+                        {"min_ms", b.min_ms}, {"gflops", b.gflops}};
+    if (r.peak_gflops > 0) e["fraction_of_peak"] = b.gflops / r.peak_gflops;
+    j["results"].push_back(e);
+  }
+  return j;
+}
+
+}  // namespace
+
+CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "Measure speed (never asserted: see docs/performance.md)");
+  cmd->require_subcommand(1);
+  auto* model = cmd->add_subcommand("model", "Forward latency of a model folder per batch size");
+  auto a = std::make_shared<BenchArgs>();
+  model->add_option("DIR", a->model, "model folder (config.json + safetensors)")->required();
+  model->add_option("--seq", a->opt.seq, "tokens per sequence")->check(CLI::PositiveNumber);
+  model->add_option("--batch", a->opt.batches, "batch sizes, comma separated")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  model->add_option("--reps", a->opt.reps, "timed runs per batch size (default 15 at batch 1, else 4)")
+      ->check(CLI::NonNegativeNumber);
+  model->add_option("--check", a->opt.check_reference,
+                    "reference.safetensors: compare logits first; its first row is the timed input");
+  model->add_flag("--no-peak", a->no_peak, "skip measuring the machine's sgemm peak");
+  model->add_flag("--json", a->json, "print JSON");
+  return [a]() {
+    a->opt.measure_peak = !a->no_peak;
+    ModelBenchResult r = bench_model(a->model, a->opt);
+    nlohmann::json j = to_json(a->model, r);
+    if (a->json) {
+      std::cout << j.dump() << "\n";
+      return 0;
+    }
+    std::printf("%s (%s) threads %d, gemm %s\n", a->model.c_str(), r.model_class.c_str(), r.threads,
+                r.gemm_isa.c_str());
+    std::printf("load %.1f ms, weights %.1f MB, peak RSS %.1f MB, %.2f GFLOP per sequence\n", r.load_ms,
+                r.weights_mb, r.peak_rss_mb, r.gflop_per_sequence);
+    if (r.check_max_abs_diff) std::printf("logits max abs diff vs reference %.3g\n", *r.check_max_abs_diff);
+    if (r.peak_gflops > 0) std::printf("machine sgemm peak %.1f GFLOP/s\n", r.peak_gflops);
+    for (const auto& b : r.results)
+      std::printf("batch %3lld  median %9.2f ms  min %9.2f ms  %7.1f GFLOP/s%s\n",
+                  static_cast<long long>(b.batch), b.median_ms, b.min_ms, b.gflops,
+                  r.peak_gflops > 0 ? (" (" + std::to_string(int(100 * b.gflops / r.peak_gflops)) + "% of peak)").c_str() : "");
+    return 0;
+  };
+});
+
+}  // namespace cuddle::cli

@@ -1,0 +1,136 @@
+#include "cuddle/benchmark.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "cuddle/models.h"
+#include "cuddle/threading.h"
+#include "kernels/cpu/packed_gemm.h"
+#include "kernels/cpu/sgemm_peak.h"
+
+namespace cuddle {
+
+namespace {
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int64_t json_int(const nlohmann::json& j, std::initializer_list<const char*> keys) {
+  for (const char* k : keys)
+    if (j.contains(k) && j[k].is_number_integer()) return j[k].get<int64_t>();
+  return 0;
+}
+
+// Multiply-adds of one sequence: every 2-D weight but the embedding tables runs once per
+// token, except the pooler / classifier heads that read one token; attention adds
+// QK^T and PV (2 * S^2 * hidden per layer, times 2 for multiply-add).
+double flops_per_sequence(PreTrainedModel& model, int64_t seq) {
+  double flops = 0;
+  for (const auto& slot : model.named_parameters()) {
+    if (slot.shape.size() != 2 || slot.name.find("embeddings") != std::string::npos) continue;
+    const double numel = double(slot.shape[0]) * double(slot.shape[1]);
+    const bool one_token = slot.name.find("pooler") != std::string::npos ||
+                           slot.name.find("classifier") != std::string::npos;
+    flops += 2.0 * numel * (one_token ? 1.0 : double(seq));
+  }
+  const auto& cfg = model.config().json();
+  const double hidden = double(json_int(cfg, {"hidden_size", "dim"}));
+  const double layers = double(json_int(cfg, {"num_hidden_layers", "n_layers"}));
+  return flops + 4.0 * double(seq) * double(seq) * hidden * layers;
+}
+
+Tensor repeat_row(const Tensor& t, int64_t batch) {
+  Tensor row = t.select(0, 0).to(DType::I64);
+  Tensor out = Tensor::empty({batch, row.size(0)}, DType::I64);
+  for (int64_t b = 0; b < batch; ++b)
+    std::copy_n(row.data<int64_t>(), row.numel(), out.data<int64_t>() + b * row.numel());
+  return out;
+}
+
+// Deterministic token ids spread over the vocabulary (no padding).
+Tensor synthetic_ids(int64_t batch, int64_t seq, int64_t vocab) {
+  Tensor ids = Tensor::empty({batch, seq}, DType::I64);
+  int64_t* p = ids.data<int64_t>();
+  for (int64_t i = 0; i < batch * seq; ++i) p[i] = (1000 + 7919 * i) % std::max<int64_t>(vocab, 1);
+  return ids;
+}
+
+double peak_rss_mb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_maxrss) / 1024.0;
+}
+
+}  // namespace
+
+ModelBenchResult bench_model(const std::string& dir, const ModelBenchOptions& opt) {
+  ModelBenchResult r;
+  r.threads = num_threads();
+  r.gemm_isa = kernels::gemm_isa_name(kernels::GemmIsa::Best);
+  // Before the model is loaded, so its buffers do not add to the model's peak RSS.
+  if (opt.measure_peak) r.peak_gflops = kernels::measure_sgemm_peak_gflops();
+
+  const double t0 = now_ms();
+  std::unique_ptr<PreTrainedModel> model = load_model_from_architectures(dir);
+  r.load_ms = now_ms() - t0;
+  r.model_class = model->class_name();
+  for (const auto& slot : model->named_parameters())
+    r.weights_mb += double(shape_numel(slot.shape)) * 4.0 / (1024.0 * 1024.0);
+  r.gflop_per_sequence = flops_per_sequence(*model, opt.seq) / 1e9;
+
+  ModelInputs timed_row;
+  if (!opt.check_reference.empty()) {
+    SafetensorsFile ref = SafetensorsFile::open(opt.check_reference);
+    ModelInputs in;
+    in.input_ids = ref.tensor("input_ids");
+    if (ref.contains("attention_mask")) in.attention_mask = ref.tensor("attention_mask");
+    if (ref.contains("token_type_ids")) in.token_type_ids = ref.tensor("token_type_ids");
+    ModelOutputs out = model->forward(in, false);
+    std::vector<float> got = out.get("logits").to_float_vector();
+    std::vector<float> want = ref.tensor("logits").to_float_vector();
+    if (got.size() != want.size())
+      throw ShapeError(opt.check_reference + ": logits have " + std::to_string(want.size()) +
+                       " values, the model gave " + std::to_string(got.size()));
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, double(std::abs(got[i] - want[i])));
+    r.check_max_abs_diff = worst;
+    if (in.input_ids.size(1) == opt.seq) timed_row = in;
+  }
+
+  const int64_t vocab = json_int(model->config().json(), {"vocab_size"});
+  for (int64_t batch : opt.batches) {
+    ModelInputs in;
+    if (timed_row.input_ids.defined()) {
+      in.input_ids = repeat_row(timed_row.input_ids, batch);
+      if (timed_row.attention_mask.defined()) in.attention_mask = repeat_row(timed_row.attention_mask, batch);
+      if (timed_row.token_type_ids.defined()) in.token_type_ids = repeat_row(timed_row.token_type_ids, batch);
+    } else {
+      in.input_ids = synthetic_ids(batch, opt.seq, vocab);
+    }
+    model->forward(in, false);  // warm-up
+    const int reps = opt.reps > 0 ? opt.reps : (batch == 1 ? 15 : 4);
+    std::vector<double> ms;
+    for (int i = 0; i < reps; ++i) {
+      const double s = now_ms();
+      model->forward(in, false);
+      ms.push_back(now_ms() - s);
+    }
+    std::sort(ms.begin(), ms.end());
+    BatchTiming bt;
+    bt.batch = batch;
+    bt.reps = reps;
+    bt.median_ms = ms[ms.size() / 2];
+    bt.min_ms = ms.front();
+    bt.gflops = r.gflop_per_sequence * double(batch) / (bt.median_ms / 1e3);
+    r.results.push_back(bt);
+  }
+  r.peak_rss_mb = peak_rss_mb();
+  return r;
+}
+
+}  // namespace cuddle
