@@ -14,7 +14,10 @@ void attention(const float* q, const float* k, const float* v, int64_t ld, int64
   const int threads = omp_get_max_threads();
   // One S x S score matrix per thread, reused across the (batch, head) pairs it handles.
   std::vector<float> scores(static_cast<size_t>(threads) * S * S);
-#pragma omp parallel for collapse(2) schedule(static)
+  // As for every kernel here, tiny problems stay on one thread (a team's start and
+  // barrier cost more than the work).
+  const bool worth_threads = B * H * S * S * D >= (int64_t{1} << 18);
+#pragma omp parallel for collapse(2) schedule(static) if (worth_threads)
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t h = 0; h < H; ++h) {
       float* s = scores.data() + static_cast<size_t>(omp_get_thread_num()) * S * S;

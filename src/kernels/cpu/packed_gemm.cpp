@@ -221,7 +221,11 @@ void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, 
   // One packed A block shared by all threads: each thread packs a share of it, then every
   // thread runs its own range of W panels over the whole block.
   std::vector<float> apack(static_cast<size_t>(mc_max * kc_max));
-  const int threads = parallel ? omp_get_max_threads() : 1;
+  // Small products (classifier heads, tiny models) run on one thread: a team costs a few
+  // barriers per block, which is more than the work and, on a busy machine, a scheduler
+  // time slice each.
+  const bool worth_threads = m * n * k >= (int64_t{1} << 20);
+  const int threads = parallel && worth_threads ? omp_get_max_threads() : 1;
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
