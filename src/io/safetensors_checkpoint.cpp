@@ -9,6 +9,7 @@
 #include "cuddle/error.h"
 #include "cuddle/safetensors.h"
 #include "io/json_file.h"
+#include "io/quote.h"
 
 namespace cuddle {
 
@@ -34,8 +35,8 @@ void check_shard_name(const fs::path& index, const std::string& shard) {
   bool escapes = p.is_absolute() || shard.empty();
   for (const auto& part : p) escapes = escapes || part == "..";
   if (escapes)
-    throw FormatError(index.string() + ": weight_map names shard \"" + shard +
-                      "\", which is not a file inside the model folder");
+    throw FormatError(index.string() + ": weight_map names shard " + io::quote(shard) +
+                      ", which is not a file inside the model folder");
 }
 
 }  // namespace
@@ -62,19 +63,19 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
     std::map<std::string, size_t> shard_index;
     for (const auto& [name, shard_v] : j["weight_map"].items()) {
       if (!shard_v.is_string())
-        throw FormatError(index.string() + ": weight_map[\"" + name + "\"] must be a file name");
+        throw FormatError(index.string() + ": weight_map[" + io::quote(name) + "] must be a file name");
       std::string shard = shard_v.get<std::string>();
       auto it = shard_index.find(shard);
       if (it == shard_index.end()) {
         check_shard_name(index, shard);
         if (!fs::exists(p / shard, ec))
-          throw FormatError(index.string() + ": weight_map names shard \"" + shard +
-                            "\" (for \"" + name + "\"), which does not exist");
+          throw FormatError(index.string() + ": weight_map names shard " + io::quote(shard) +
+                            " (for " + io::quote(name) + "), which does not exist");
         c.files_.push_back(SafetensorsFile::open((p / shard).string()));
         it = shard_index.emplace(shard, c.files_.size() - 1).first;
       }
       if (!c.files_[it->second].contains(name))
-        throw FormatError(index.string() + ": weight_map puts \"" + name + "\" in " + shard +
+        throw FormatError(index.string() + ": weight_map puts " + io::quote(name) + " in " + shard +
                           ", which holds no tensor of that name");
       c.owner_[name] = it->second;
     }
@@ -105,7 +106,7 @@ const SafetensorsEntry& SafetensorsCheckpoint::entry(const std::string& name) co
   auto it = owner_.find(name);
   if (it == owner_.end()) {
     std::string where = files_.empty() ? std::string("checkpoint") : files_.front().path();
-    throw FormatError(where + ": no tensor named \"" + name + "\" in the checkpoint");
+    throw FormatError(where + ": no tensor named " + io::quote(name) + " in the checkpoint");
   }
   return files_[it->second].entry(name);
 }

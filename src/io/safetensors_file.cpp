@@ -5,6 +5,7 @@
 
 #include "cuddle/error.h"
 #include "cuddle/safetensors.h"
+#include "io/quote.h"
 
 namespace cuddle {
 
@@ -28,7 +29,7 @@ bool SafetensorsFile::contains(const std::string& name) const { return index_.co
 
 const SafetensorsEntry& SafetensorsFile::entry(const std::string& name) const {
   auto it = index_.find(name);
-  if (it == index_.end()) throw FormatError(path_ + ": no tensor named \"" + name + "\"");
+  if (it == index_.end()) throw FormatError(path_ + ": no tensor named " + io::quote(name));
   return header_.entries[it->second];
 }
 

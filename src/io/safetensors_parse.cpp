@@ -5,11 +5,11 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cstring>
 #include <set>
 
 #include "cuddle/error.h"
 #include "cuddle/safetensors.h"
+#include "io/quote.h"
 
 namespace cuddle {
 
@@ -18,13 +18,6 @@ namespace {
 // Same limit as the reference: a larger header is refused before it is read.
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 constexpr size_t kLengthBytes = 8;
-
-std::string in_quotes(const std::string& s) {
-  std::string out = "\"";
-  out += s;
-  out += "\"";
-  return out;
-}
 
 std::string span_str(uint64_t begin, uint64_t end) {
   // Appended piecewise: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string&&.
@@ -41,7 +34,7 @@ struct Reporter {
   const std::string& what;
   [[noreturn]] void fail(const std::string& problem) const { throw FormatError(what + ": " + problem); }
   [[noreturn]] void fail(const std::string& tensor, const std::string& problem) const {
-    throw FormatError(what + ": tensor " + in_quotes(tensor) + ": " + problem);
+    throw FormatError(what + ": tensor " + io::quote(tensor) + ": " + problem);
   }
 };
 
@@ -101,10 +94,10 @@ void parse_metadata(simdjson::dom::element v, const Reporter& r,
     std::string key(field.key);
     std::string_view value;
     if (field.value.get_string().get(value))
-      r.fail("__metadata__ value for " + in_quotes(key) + " must be a string, found " +
+      r.fail("__metadata__ value for " + io::quote(key) + " must be a string, found " +
              json_type_name(field.value.type()));
     if (!out->emplace(key, std::string(value)).second)
-      r.fail("duplicate key " + in_quotes(key) + " in __metadata__");
+      r.fail("duplicate key " + io::quote(key) + " in __metadata__");
   }
 }
 
@@ -154,7 +147,7 @@ SafetensorsEntry parse_entry(const std::string& name, simdjson::dom::element v,
   std::set<std::string_view> seen;
   for (auto field : obj)
     if (!seen.insert(field.key).second)
-      r.fail(name, "duplicate field " + in_quotes(std::string(field.key)));
+      r.fail(name, "duplicate field " + io::quote(std::string(field.key)));
   auto field = [&](const char* key) {
     simdjson::dom::element e;
     if (obj[key].get(e)) r.fail(name, std::string("missing field \"") + key + "\"");
@@ -168,7 +161,7 @@ SafetensorsEntry parse_entry(const std::string& name, simdjson::dom::element v,
   if (dtype_v.get_string().get(dtype_s))
     r.fail(name, "dtype must be a string, found " + json_type_name(dtype_v.type()));
   if (!dtype_from_name(dtype_s, &entry.dtype))
-    r.fail(name, "unknown dtype " + in_quotes(std::string(dtype_s)));
+    r.fail(name, "unknown dtype " + io::quote(std::string(dtype_s)));
   entry.shape = parse_shape(field("shape"), name, r);
 
   simdjson::dom::element off_v = field("data_offsets");
@@ -206,7 +199,7 @@ void check_layout(std::vector<SafetensorsEntry>& entries, uint64_t data_size, co
     const auto& e = entries[i];
     if (e.begin < expected)
       r.fail(e.name, "data_offsets " + span_str(e.begin, e.end) + " overlap tensor " +
-                         in_quotes(entries[i - 1].name) + " at " +
+                         io::quote(entries[i - 1].name) + " at " +
                          span_str(entries[i - 1].begin, entries[i - 1].end));
     if (e.begin > expected)
       r.fail(e.name, "data_offsets " + span_str(e.begin, e.end) + " leave a gap: bytes " +
@@ -253,7 +246,7 @@ SafetensorsHeader parse_safetensors(const unsigned char* data, size_t size, cons
   std::set<std::string_view> names;
   for (auto field : obj) {
     std::string name(field.key);
-    if (!names.insert(field.key).second) r.fail("duplicate tensor name " + in_quotes(name) + " in header");
+    if (!names.insert(field.key).second) r.fail("duplicate tensor name " + io::quote(name) + " in header");
     if (name == "__metadata__")
       parse_metadata(field.value, r, &header.metadata);
     else

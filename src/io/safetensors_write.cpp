@@ -19,6 +19,7 @@
 
 #include "cuddle/error.h"
 #include "cuddle/safetensors.h"
+#include "io/quote.h"
 
 namespace cuddle {
 
@@ -72,9 +73,9 @@ Prepared prepare(const NamedTensors& input, const std::map<std::string, std::str
   Prepared p;
   std::set<std::string> seen;
   for (const auto& [name, t] : input) {
-    if (!t.defined()) throw ShapeError("safetensors: tensor \"" + name + "\" is undefined");
+    if (!t.defined()) throw ShapeError("safetensors: tensor " + io::quote(name) + " is undefined");
     if (name == "__metadata__") throw ShapeError("safetensors: \"__metadata__\" is reserved and cannot name a tensor");
-    if (!seen.insert(name).second) throw ShapeError("safetensors: duplicate tensor name \"" + name + "\"");
+    if (!seen.insert(name).second) throw ShapeError("safetensors: duplicate tensor name " + io::quote(name));
     p.tensors.emplace_back(name, t.contiguous());
   }
   std::stable_sort(p.tensors.begin(), p.tensors.end(), [](const auto& a, const auto& b) {
@@ -90,7 +91,7 @@ Prepared prepare(const NamedTensors& input, const std::map<std::string, std::str
     for (const auto& [k, v] : metadata) {
       if (!first) h += ',';
       first = false;
-      h += json_string(k, "metadata key") + ":" + json_string(v, "metadata value for \"" + k + "\"");
+      h += json_string(k, "metadata key") + ":" + json_string(v, "metadata value for " + io::quote(k));
     }
     h += "}";
   }
@@ -100,7 +101,7 @@ Prepared prepare(const NamedTensors& input, const std::map<std::string, std::str
     first = false;
     uint64_t begin = p.data_size;
     p.data_size += t.nbytes();
-    h += json_string(name, "tensor name \"" + name + "\"") + ":{\"dtype\":\"" +
+    h += json_string(name, "tensor name " + io::quote(name)) + ":{\"dtype\":\"" +
          std::string(dtype_name(t.dtype())) + "\",\"shape\":[";
     for (size_t i = 0; i < t.shape().size(); ++i) {
       if (i) h += ',';

@@ -111,6 +111,17 @@ TEST(SafetensorsCorruptMessages, AreDistinct) {
   for (const auto& c : corruptions()) EXPECT_TRUE(seen.insert(test::parse_error(c.bytes)).second) << c.rule;
 }
 
+TEST(SafetensorsCorruptMessages, NamesAreQuotedOnOneLine) {
+  // A name with a newline and 500 more characters: escaped and cut, the message one line.
+  std::string name = "a\\nb" + std::string(500, 'x');
+  std::string err = test::parse_error(
+      safetensors_bytes("{\"" + name + R"(":{"dtype":"F128","shape":[],"data_offsets":[0,0]}})"));
+  EXPECT_NE(err.find("tensor \"a\\x0ab"), std::string::npos) << err;
+  EXPECT_NE(err.find("xxx\"...: unknown dtype"), std::string::npos) << err;
+  EXPECT_EQ(err.find('\n'), std::string::npos);
+  EXPECT_LT(err.size(), 250u);
+}
+
 TEST(SafetensorsCorruptMessages, EveryPrefixOfAValidFileIsRefused) {
   // Truncation anywhere: never a crash, always a FormatError.
   std::string good = one(kF32x2);
