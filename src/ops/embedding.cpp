@@ -18,8 +18,7 @@ Tensor embedding(const Tensor& weight_in, const Tensor& ids_in) {
   Shape out_shape = ids.shape();
   out_shape.push_back(n);
   Tensor y = Tensor::empty(out_shape);
-  kernels::embedding_sum(ids.numel(), n, w.data<float>(), p, nullptr, nullptr, nullptr, nullptr,
-                         y.data<float>());
+  kernels::embedding(ids.numel(), n, w.data<float>(), p, y.data<float>());
   return y;
 }
 

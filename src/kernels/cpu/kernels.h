@@ -42,10 +42,7 @@ void softmax(float* x, int64_t rows, int64_t n);
 void attention(const float* q, const float* k, const float* v, int64_t ld, int64_t B, int64_t S,
                int64_t H, int64_t D, float scale, const float* key_bias, float* ctx);
 
-// out[t,:] = sum of table_i[ids_i[t], :] for the (up to three) given tables (word,
-// position, token type), n columns each; ids index rows already validated by the caller.
-void embedding_sum(int64_t tokens, int64_t n, const float* table0, const int64_t* ids0,
-                   const float* table1, const int64_t* ids1, const float* table2,
-                   const int64_t* ids2, float* out);
+// out[t,:] = table[ids[t],:] for n columns; ids already validated by the caller.
+void embedding(int64_t tokens, int64_t n, const float* table, const int64_t* ids, float* out);
 
 }  // namespace cuddle::kernels
