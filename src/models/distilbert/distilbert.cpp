@@ -16,7 +16,6 @@ constexpr float kLayerNormEps = 1e-12f;  // hard-coded in modeling_distilbert
 struct DistilBertConfig : ModelConfig {
   int64_t vocab_size = 30522;
   int64_t max_position_embeddings = 512;
-  bool sinusoidal_pos_embds = false;
   int64_t n_layers = 6;
   int64_t n_heads = 12;
   int64_t dim = 768;
@@ -29,7 +28,6 @@ std::shared_ptr<ModelConfig> read_distilbert_config(const ConfigReader& r) {
   c->pad_token_id = 0;
   c->vocab_size = r.integer("vocab_size", c->vocab_size);
   c->max_position_embeddings = r.integer("max_position_embeddings", c->max_position_embeddings);
-  c->sinusoidal_pos_embds = r.boolean("sinusoidal_pos_embds", false);
   c->n_layers = r.integer("n_layers", c->n_layers);
   c->n_heads = r.integer("n_heads", c->n_heads);
   c->dim = r.integer("dim", c->dim);
