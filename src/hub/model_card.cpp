@@ -157,9 +157,10 @@ void ModelCard::set_eval_results(const std::string& model_name, const std::vecto
 void ModelCard::fill_defaults() { add_to_list("tags", "cuddle"); }
 
 std::string ModelCard::to_string() const {
-  if (data_.empty()) return body_;
-  std::string body = body_;
-  return "---\n" + yaml_emit(data_) + "---\n" + body;
+  // A card without metadata stays plain markdown, unless its text would then read as front
+  // matter.
+  if (data_.empty() && after_marker(body_, 0) == std::string::npos) return body_;
+  return "---\n" + yaml_emit(data_) + "---\n" + body_;
 }
 
 void ModelCard::save(const std::string& path) const {

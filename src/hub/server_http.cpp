@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <memory>
 #include <thread>
 #include <unistd.h>
@@ -120,6 +121,7 @@ struct Server::Impl {
   httplib::Server http;
   std::thread thread;
   int port = -1;
+  int listen_fd = -1;
 
   void serve(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
     BodyState state;
@@ -147,6 +149,13 @@ Server::Server(ServerOptions opts) : impl_(std::make_unique<Impl>(std::move(opts
   http.set_read_timeout(60, 0);
   http.set_write_timeout(60, 0);
   http.set_keep_alive_timeout(5);
+  // Remember the listening socket: start() widens its accept backlog, which httplib sets to 5
+  // (too few for bursts of clients, whose connections then get reset).
+  http.set_socket_options([impl](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl->listen_fd = sock;
+  });
   http.Get(".*", [impl](const httplib::Request& req, httplib::Response& res) { impl->serve(req, res, nullptr); });
   auto with_body = [impl](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     impl->serve(req, res, &reader);
@@ -163,6 +172,7 @@ int Server::start() {
   auto& o = impl_->opts;
   int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host) : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
   if (port < 0) throw IoError("cannot listen on " + o.host + ":" + std::to_string(o.port));
+  if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, SOMAXCONN);
   impl_->port = port;
   impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
   return port;

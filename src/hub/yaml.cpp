@@ -25,7 +25,20 @@ struct Line {
   throw FormatError("YAML front matter line " + std::to_string(line) + ": " + why);
 }
 
-// Strips a comment: '#' at the start or after whitespace, outside quotes.
+// Whether position i of a line begins a scalar (where a quote opens a quoted scalar): the
+// line start, after "- " items, after a "key: ", or after '[', '{' or ',' in flow style.
+bool at_scalar_start(const std::string& s, size_t i) {
+  size_t j = i;
+  while (j > 0 && s[j - 1] == ' ') --j;
+  if (j == 0) return true;
+  char prev = s[j - 1];
+  if (prev == '[' || prev == '{' || prev == ',') return true;
+  if (prev == ':' && j < i) return true;
+  if (prev == '-' && j < i) return at_scalar_start(s, j - 1);
+  return false;
+}
+
+// Strips a comment: '#' at the start or after whitespace, outside quoted scalars.
 std::string strip_comment(const std::string& s) {
   char quote = 0;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -37,8 +50,7 @@ std::string strip_comment(const std::string& s) {
       } else if (quote == '"' && c == '\\') {
         ++i;
       }
-    } else if ((c == '\'' || c == '"') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '[' || s[i - 1] == '{' ||
-                                           s[i - 1] == ',' || s[i - 1] == ':')) {
+    } else if ((c == '\'' || c == '"') && at_scalar_start(s, i)) {
       quote = c;
     } else if (c == '#' && (i == 0 || s[i - 1] == ' ')) {
       return s.substr(0, i);
@@ -243,7 +255,8 @@ class Parser {
     for (size_t i = 0; i < s.size(); ++i) {
       char c = s[i];
       if (quote) {
-        if (c == quote) quote = 0;
+        if (c == '\'' && quote == '\'' && i + 1 < s.size() && s[i + 1] == '\'') ++i;  // '' is an escaped quote
+        else if (c == quote) quote = 0;
         else if (quote == '"' && c == '\\') ++i;
         continue;
       }
@@ -355,6 +368,7 @@ class Parser {
         ++i;
         skip();
         ojson value = (i < s.size() && (s[i] == ',' || s[i] == '}')) ? ojson(nullptr) : flow_item(s, i, line, depth, false);
+        if (key.is_structured()) fail(line, "complex keys are not supported");
         out[key.is_string() ? key.get<std::string>() : key.dump()] = value;
         skip();
       } else {

@@ -128,6 +128,22 @@ TEST(HubYaml, EmitsPyYamlStyleAndRoundTrips) {
   EXPECT_EQ(yaml_parse(text), v);
 }
 
+// Inputs the fuzzer (fuzz/hub_card_fuzz.cpp) once broke: each must read back unchanged.
+TEST(HubYaml, FuzzFindingsRoundTrip) {
+  ojson v = yaml_parse("- 'x: '': y'");
+  EXPECT_EQ(v, ojson::array({"x: ': y"}));
+  v = yaml_parse("li- 'se: ? m # comment\n");
+  EXPECT_EQ(v, ojson({{"li- 'se", "? m"}}));
+  EXPECT_EQ(yaml_parse(yaml_emit(v)), v);
+  EXPECT_THROW(yaml_parse("a: {[x]: 1}"), cuddle::FormatError);
+  ojson key_with_controls = {{std::string("k\x7f\x0f\x00@", 5), "v"}};
+  EXPECT_EQ(yaml_parse(yaml_emit(key_with_controls)), key_with_controls);
+  // A body that itself starts with '---' keeps an (empty) front matter block.
+  ModelCard card = ModelCard::parse("---\n---\n---\nnot: metadata\n");
+  EXPECT_TRUE(card.data().empty());
+  EXPECT_EQ(ModelCard::parse(card.to_string()).body(), card.body());
+}
+
 TEST(HubCard, WritesTheStructureHuggingfaceHubParses) {
   ModelCard card = ModelCard::for_repo("org/my-model");
   card.add_to_list("language", "en");
