@@ -2,7 +2,14 @@
 
 namespace cuddle::tok {
 
-void JsonRef::fail(const std::string& what) const { throw FormatError(path + ": " + what); }
+// "file: a.b[2]": the root path is "file: ", children append ".key" or "[i]".
+static std::string child(const std::string& path, const char* key) {
+  return path + (!path.empty() && path.back() == ' ' ? "" : ".") + key;
+}
+
+void JsonRef::fail(const std::string& what) const {
+  throw FormatError(path + (!path.empty() && path.back() == ' ' ? "" : ": ") + what);
+}
 
 bool JsonRef::has(const char* key) const {
   if (!value.is_object()) return false;
@@ -13,14 +20,14 @@ JsonRef JsonRef::at(const char* key) const {
   if (!value.is_object()) fail("expected an object with key \"" + std::string(key) + "\"");
   auto r = value[key];
   if (r.error()) fail("missing key \"" + std::string(key) + "\"");
-  return {r.value_unsafe(), path + "." + key};
+  return {r.value_unsafe(), child(path, key)};
 }
 
 std::optional<JsonRef> JsonRef::get(const char* key) const {
   if (!value.is_object()) return std::nullopt;
   auto r = value[key];
   if (r.error() || r.value_unsafe().is_null()) return std::nullopt;
-  return JsonRef{r.value_unsafe(), path + "." + key};
+  return JsonRef{r.value_unsafe(), child(path, key)};
 }
 
 JsonRef JsonRef::at(size_t index) const {
@@ -28,6 +35,14 @@ JsonRef JsonRef::at(size_t index) const {
   auto r = value.at(index);
   if (r.error()) fail("index " + std::to_string(index) + " out of range");
   return {r.value_unsafe(), path + "[" + std::to_string(index) + "]"};
+}
+
+std::vector<JsonRef> JsonRef::elements() const {
+  if (!value.is_array()) fail("expected an array");
+  std::vector<JsonRef> out;
+  size_t i = 0;
+  for (Json v : simdjson::dom::array(value)) out.push_back({v, path + "[" + std::to_string(i++) + "]"});
+  return out;
 }
 
 size_t JsonRef::size() const {

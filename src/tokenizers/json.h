@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cuddle/error.h"
 
@@ -24,6 +25,8 @@ struct JsonRef {
   JsonRef at(const char* key) const;               // required
   std::optional<JsonRef> get(const char* key) const;  // absent or null -> nullopt
   JsonRef at(size_t index) const;
+  // The elements of an array, in order (simdjson's at(i) is linear, so loops use this).
+  std::vector<JsonRef> elements() const;
   size_t size() const;  // array length
   bool is_array() const { return value.is_array(); }
   bool is_object() const { return value.is_object(); }

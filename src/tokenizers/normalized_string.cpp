@@ -115,12 +115,17 @@ void NormalizedString::lowercase() {
   transform(dest, 0);
 }
 
-// Unicode normalization as a transformation. HF uses the unicode-normalization-alignments
-// crate, which tags the first char of a decomposition 0, extra chars 1, and folds removed
-// chars into the last composed char. We normalize one segment (a starter and the
-// non-starters after it) at a time and tag the output the same way.
-static bool is_starter(char32_t c) {
-  return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class == 0;
+// Unicode normalization as a transformation, tagged the way HF's
+// unicode-normalization-alignments crate tags it: decomposition keeps the first char (0)
+// and inserts the rest (1); canonical reordering moves chars with their tags; composing a
+// char into the preceding starter removes it (the starter's tag drops by one, unless the
+// absorbed char was itself inserted by the decomposition).
+static int ccc(char32_t c) { return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class; }
+
+static char32_t compose_pair(char32_t a, char32_t b) {
+  utf8proc_int32_t buf[2] = {static_cast<utf8proc_int32_t>(a), static_cast<utf8proc_int32_t>(b)};
+  utf8proc_ssize_t n = utf8proc_normalize_utf32(buf, 2, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
+  return n == 1 ? static_cast<char32_t>(buf[0]) : 0;
 }
 
 void NormalizedString::nf(int form_int) {
@@ -130,20 +135,49 @@ void NormalizedString::nf(int form_int) {
   if (ascii) return;  // ASCII is invariant under every normal form
   std::vector<char32_t> chars = to_chars(normalized_);
   if (normalize(chars, form) == chars) return;
-  std::vector<CharChange> dest;
-  dest.reserve(chars.size() + 8);
-  size_t i = 0;
-  while (i < chars.size()) {
-    size_t j = i + 1;
-    while (j < chars.size() && !is_starter(chars[j])) ++j;
-    std::vector<char32_t> seg(chars.begin() + i, chars.begin() + j);
-    auto out = normalize(seg, form);
-    long diff = static_cast<long>(out.size()) - static_cast<long>(seg.size());
-    for (size_t k = 0; k < out.size(); ++k) dest.push_back({out[k], diff > 0 && k >= seg.size() ? 1 : 0});
-    if (diff < 0 && !dest.empty()) dest.back().change += static_cast<int>(diff);
+
+  bool compat = form == NormalForm::NFKC || form == NormalForm::NFKD;
+  bool compose = form == NormalForm::NFC || form == NormalForm::NFKC;
+  std::vector<CharChange> d;
+  d.reserve(chars.size() + 8);
+  for (char32_t c : chars) {
+    std::vector<char32_t> one{c};
+    auto dec = normalize(one, compat ? NormalForm::NFKD : NormalForm::NFD);
+    for (size_t k = 0; k < dec.size(); ++k) d.push_back({dec[k], k > 0 ? 1 : 0});
+  }
+  // Canonical ordering: stable sort of each run of non-starters by combining class.
+  for (size_t i = 0; i < d.size();) {
+    if (ccc(d[i].c) == 0) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < d.size() && ccc(d[j].c) != 0) ++j;
+    std::stable_sort(d.begin() + i, d.begin() + j, [](const CharChange& a, const CharChange& b) { return ccc(a.c) < ccc(b.c); });
     i = j;
   }
-  transform(dest, 0);
+  if (compose && !d.empty()) {
+    std::vector<CharChange> out;
+    out.reserve(d.size());
+    long starter = ccc(d[0].c) == 0 ? 0 : -1;
+    int last_class = ccc(d[0].c) == 0 ? 0 : 256;
+    out.push_back(d[0]);
+    for (size_t i = 1; i < d.size(); ++i) {
+      int cc = ccc(d[i].c);
+      if (starter >= 0 && (last_class < cc || last_class == 0)) {
+        if (char32_t comp = compose_pair(out[starter].c, d[i].c)) {
+          out[starter].c = comp;
+          out[starter].change += d[i].change - 1;
+          continue;
+        }
+      }
+      if (cc == 0) starter = static_cast<long>(out.size());
+      last_class = cc;
+      out.push_back(d[i]);
+    }
+    d = std::move(out);
+  }
+  transform(d, 0);
 }
 
 void NormalizedString::replace(const Matches& matches, const std::string& content) {

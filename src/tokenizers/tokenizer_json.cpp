@@ -48,7 +48,6 @@ std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::strin
   auto doc = parser.parse(padded);
   if (doc.error()) throw FormatError(name + ": not valid JSON (" + simdjson::error_message(doc.error()) + ")");
   JsonRef root{doc.value_unsafe(), name + ": "};
-  root.path = name;
   if (!root.is_object()) root.fail("expected a JSON object");
 
   auto core = std::make_shared<TokenizerCore>();
@@ -63,8 +62,7 @@ std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::strin
 
   if (auto list = root.get("added_tokens")) {
     std::vector<AddedTokenSpec> tokens;
-    for (size_t i = 0; i < list->size(); ++i) {
-      JsonRef t = list->at(i);
+    for (const JsonRef& t : list->elements()) {
       AddedTokenSpec s;
       s.content = t.at("content").str();
       s.special = t.boolean("special", false);

@@ -241,7 +241,7 @@ class SequenceDecoder : public Decoder {
  public:
   explicit SequenceDecoder(const JsonRef& j) {
     JsonRef list = j.at("decoders");
-    for (size_t i = 0; i < list.size(); ++i) parts_.push_back(make_decoder(list.at(i)));
+    for (const auto& e : list.elements()) parts_.push_back(make_decoder(e));
   }
   Tokens decode_chain(Tokens tokens) const override {
     for (auto& p : parts_) tokens = p->decode_chain(std::move(tokens));

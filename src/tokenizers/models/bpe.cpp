@@ -79,10 +79,10 @@ BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
 
   size_t prefix_len = prefix_ ? prefix_->size() : 0;
   JsonRef merges = j.at("merges");
-  size_t n = merges.size();
-  merges_.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    JsonRef m = merges.at(i);
+  std::vector<JsonRef> list = merges.elements();
+  merges_.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const JsonRef& m = list[i];
     std::string a, b;
     if (m.is_string()) {
       std::string_view s = m.view();
@@ -92,9 +92,10 @@ BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
       a = s.substr(0, sp);
       b = s.substr(sp + 1);
     } else {
-      if (m.size() != 2) m.fail("expected a pair of strings");
-      a = m.at(size_t{0}).str();
-      b = m.at(size_t{1}).str();
+      auto pair = m.elements();
+      if (pair.size() != 2) m.fail("expected a pair of strings");
+      a = pair[0].str();
+      b = pair[1].str();
     }
     auto ia = vocab_.id(a), ib = vocab_.id(b);
     if (!ia) m.fail("merge token \"" + a + "\" is not in the vocab");

@@ -18,13 +18,12 @@ class Unigram : public Model {
  public:
   explicit Unigram(const JsonRef& j) {
     JsonRef v = j.at("vocab");
-    size_t n = v.size();
-    pieces_.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      JsonRef e = v.at(i);
-      if (!e.is_array() || e.size() != 2) e.fail("expected [piece, score]");
-      pieces_.push_back({e.at(size_t{0}).str(), e.at(size_t{1}).number()});
+    for (const auto& e : v.elements()) {
+      auto pair = e.elements();
+      if (pair.size() != 2) e.fail("expected [piece, score]");
+      pieces_.push_back({pair[0].str(), pair[1].number()});
     }
+    size_t n = pieces_.size();
     if (auto u = j.get("unk_id")) {
       int64_t id = u->integer();
       if (pieces_.empty()) u->fail("unk_id given but the vocab is empty");

@@ -1,5 +1,6 @@
 // WordPiece: greedy longest-match-first; pieces after the first carry the
 // continuing_subword_prefix; a word with an unmatchable part becomes one unk token.
+// WordLevel: the whole word is a vocab entry, or unk.
 #include "tokenizers/models/model.h"
 #include "tokenizers/models/vocab.h"
 #include "tokenizers/unicode.h"
@@ -78,25 +79,5 @@ class WordLevel : public Model {
 
 std::unique_ptr<Model> make_wordpiece(const JsonRef& j) { return std::make_unique<WordPiece>(j); }
 std::unique_ptr<Model> make_wordlevel(const JsonRef& j) { return std::make_unique<WordLevel>(j); }
-
-std::unique_ptr<Model> make_model(const JsonRef& j) {
-  std::string t;
-  if (auto ty = j.get("type")) {
-    t = ty->str();
-  } else if (j.has("merges")) {  // older files leave the type out
-    t = "BPE";
-  } else if (j.has("vocab") && j.at("vocab").is_array()) {
-    t = "Unigram";
-  } else if (j.has("max_input_chars_per_word") || j.has("continuing_subword_prefix")) {
-    t = "WordPiece";
-  } else {
-    t = "WordLevel";
-  }
-  if (t == "BPE") return make_bpe(j);
-  if (t == "WordPiece") return make_wordpiece(j);
-  if (t == "WordLevel") return make_wordlevel(j);
-  if (t == "Unigram") return make_unigram(j);
-  throw UnknownComponentError(j.path + ".type: unknown model type \"" + t + "\"");
-}
 
 }  // namespace cuddle::tok

@@ -146,7 +146,7 @@ class Sequence : public Normalizer {
  public:
   explicit Sequence(const JsonRef& j) {
     JsonRef list = j.at("normalizers");
-    for (size_t i = 0; i < list.size(); ++i) parts_.push_back(make_normalizer(list.at(i)));
+    for (const auto& e : list.elements()) parts_.push_back(make_normalizer(e));
   }
   void normalize(NormalizedString& s) const override {
     for (const auto& p : parts_) p->normalize(s);

@@ -33,8 +33,9 @@ struct SpecialToken {
 };
 
 SpecialToken parse_pair(const JsonRef& j) {
-  if (!j.is_array() || j.size() != 2) j.fail("expected [token, id]");
-  return {j.at(size_t{0}).str(), static_cast<uint32_t>(j.at(size_t{1}).integer())};
+  auto pair = j.elements();
+  if (pair.size() != 2) j.fail("expected [token, id]");
+  return {pair[0].str(), static_cast<uint32_t>(pair[1].integer())};
 }
 
 // Surrounds e (and each overflowing window) with optional tokens; every type id = type_id.
@@ -129,11 +130,11 @@ class TemplateProcessing : public PostProcessor {
     for (auto [key, val] : simdjson::dom::object(specials.value)) {
       JsonRef v{val, specials.path + "." + std::string(key)};
       Special s;
-      JsonRef ids = v.at("ids"), toks = v.at("tokens");
+      auto ids = v.at("ids").elements(), toks = v.at("tokens").elements();
       if (ids.size() != toks.size()) v.fail("ids and tokens differ in length");
       for (size_t i = 0; i < ids.size(); ++i) {
-        s.ids.push_back(static_cast<uint32_t>(ids.at(i).integer()));
-        s.tokens.push_back(toks.at(i).str());
+        s.ids.push_back(static_cast<uint32_t>(ids[i].integer()));
+        s.tokens.push_back(toks[i].str());
       }
       specials_[std::string(key)] = std::move(s);
     }
@@ -183,8 +184,7 @@ class TemplateProcessing : public PostProcessor {
 
   std::vector<Piece> parse_template(const JsonRef& t) const {
     std::vector<Piece> out;
-    for (size_t i = 0; i < t.size(); ++i) {
-      JsonRef p = t.at(i);
+    for (const JsonRef& p : t.elements()) {
       if (auto s = p.get("Sequence")) {
         std::string id = s->at("id").str();
         if (id != "A" && id != "B") s->at("id").fail("expected \"A\" or \"B\"");
@@ -209,7 +209,7 @@ class SequenceProcessing : public PostProcessor {
  public:
   explicit SequenceProcessing(const JsonRef& j) {
     JsonRef list = j.at("processors");
-    for (size_t i = 0; i < list.size(); ++i) parts_.push_back(make_post_processor(list.at(i)));
+    for (const auto& e : list.elements()) parts_.push_back(make_post_processor(e));
   }
   size_t added_tokens(bool pair) const override {
     size_t n = 0;

