@@ -209,6 +209,8 @@ class Parser {
       if (rest == "|" || rest == ">" || rest == "|-" || rest == ">-" || rest == "|+" || rest == ">+") {
         obj[k] = block_scalar(rest, indent, line.number);
       } else if (!rest.empty()) {
+        // More-indented lines continue the value: PyYAML wraps long scalars at 80 columns.
+        while (pos_ < lines_.size() && lines_[pos_].indent > indent) rest += " " + lines_[pos_++].text;
         obj[k] = scalar(rest, line.number, depth);
       } else if (pos_ < lines_.size() && lines_[pos_].indent > indent) {
         obj[k] = block(lines_[pos_].indent, depth + 1);

@@ -99,6 +99,13 @@ url: http://example.com/a#b
   EXPECT_EQ(v["description"], "line one\nline two\n");
   EXPECT_EQ(v["folded"], "one two");
   EXPECT_EQ(v["url"], "http://example.com/a#b");
+  // Long scalars as PyYAML wraps them (width 80), plain and quoted.
+  ojson wrapped = yaml_parse("description: This model was trained on a very large corpus of text and it does\n"
+                             "  many things well\nquote: 'a wrapped: quoted\n  string'\nlist:\n- first item that is\n"
+                             "  long\n- second\n");
+  EXPECT_EQ(wrapped["description"], "This model was trained on a very large corpus of text and it does many things well");
+  EXPECT_EQ(wrapped["quote"], "a wrapped: quoted string");
+  EXPECT_EQ(wrapped["list"], ojson({"first item that is long", "second"}));
   // Key order is kept.
   EXPECT_EQ(v.begin().key(), "license");
 }
