@@ -260,20 +260,28 @@ std::string snapshot_download(const HubConfig& cfg, const std::string& repo_id, 
   for (const auto& f : info.siblings)
     if (path_selected(f, opts.allow_patterns, opts.ignore_patterns)) files.push_back(f);
 
-  // Up to 8 files at once, like huggingface_hub's default max_workers.
+  // Up to 8 files at once, like huggingface_hub's default max_workers; one bar counts files
+  // (per-file byte bars would overwrite each other).
   DownloadOptions per_file = opts;
   per_file.revision = info.sha;
+  HubConfig quiet = cfg;
+  quiet.progress = false;
   std::atomic<size_t> next{0};
-  std::mutex err_mu;
+  std::mutex mu;
+  size_t done = 0;
   std::exception_ptr first_error;
+  ProgressBar bar(cfg.progress, "Fetching " + std::to_string(files.size()) + " files", files.size(),
+                  ProgressBar::Unit::Files);
   auto worker = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
       try {
-        hf_hub_download(cfg, repo_id, files[i], per_file);
+        hf_hub_download(quiet, repo_id, files[i], per_file);
       } catch (...) {
-        std::lock_guard<std::mutex> g(err_mu);
+        std::lock_guard<std::mutex> g(mu);
         if (!first_error) first_error = std::current_exception();
       }
+      std::lock_guard<std::mutex> g(mu);
+      bar.update(++done);
     }
   };
   std::vector<std::thread> pool;

@@ -4,8 +4,8 @@
 
 namespace cuddle::hub {
 
-ProgressBar::ProgressBar(bool enabled, std::string label, uint64_t total)
-    : enabled_(enabled), label_(std::move(label)), total_(total) {}
+ProgressBar::ProgressBar(bool enabled, std::string label, uint64_t total, Unit unit)
+    : enabled_(enabled), label_(std::move(label)), total_(total), unit_(unit) {}
 
 ProgressBar::~ProgressBar() {
   if (!enabled_) return;
@@ -29,8 +29,12 @@ void ProgressBar::draw(uint64_t done) {
   int filled = static_cast<int>(frac * width);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(width - filled), '-');
-  std::fprintf(stderr, "\r%s [%s] %3d%% %.1f/%.1f MB", label_.c_str(), bar.c_str(), static_cast<int>(frac * 100),
-               static_cast<double>(done) / 1e6, static_cast<double>(total_) / 1e6);
+  if (unit_ == Unit::Files)
+    std::fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu files", label_.c_str(), bar.c_str(), static_cast<int>(frac * 100),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_));
+  else
+    std::fprintf(stderr, "\r%s [%s] %3d%% %.1f/%.1f MB", label_.c_str(), bar.c_str(), static_cast<int>(frac * 100),
+                 static_cast<double>(done) / 1e6, static_cast<double>(total_) / 1e6);
   std::fflush(stderr);
 }
 

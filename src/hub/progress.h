@@ -9,7 +9,8 @@ namespace cuddle::hub {
 
 class ProgressBar {
  public:
-  ProgressBar(bool enabled, std::string label, uint64_t total);
+  enum class Unit { Bytes, Files };
+  ProgressBar(bool enabled, std::string label, uint64_t total, Unit unit = Unit::Bytes);
   ~ProgressBar();
   void update(uint64_t done);
 
@@ -18,6 +19,7 @@ class ProgressBar {
   bool enabled_;
   std::string label_;
   uint64_t total_;
+  Unit unit_;
   uint64_t last_done_ = 0;
   std::chrono::steady_clock::time_point last_draw_{};
 };
