@@ -3,6 +3,7 @@
 // adds what transformers layers on top from tokenizer_config.json. See docs/tokenizers.md.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,11 @@ class Tokenizer {
 
   std::optional<uint32_t> token_to_id(std::string_view token) const;
   std::optional<std::string> id_to_token(uint32_t id) const;
+  // The decoder applied to token strings (no id lookup, so text that is not a vocab entry
+  // passes through): what transformers' convert_tokens_to_string does.
+  std::string decode_tokens(std::vector<std::string> tokens) const;
+  // The model's continuing_subword_prefix ("##" for WordPiece); nullopt when it has none.
+  std::optional<std::string> continuing_subword_prefix() const;
   size_t vocab_size(bool with_added_tokens = true) const;
   bool is_special_token(std::string_view token) const;
   // Tokens the post-processor adds to a single sequence / a pair.
@@ -175,6 +181,9 @@ class AutoTokenizer {
   // transformers' decode: ids -> text with skip_special_tokens and clean_up_tokenization_spaces.
   std::string decode(const std::vector<uint32_t>& ids, bool skip_special_tokens = false) const;
   std::vector<std::string> convert_ids_to_tokens(const std::vector<uint32_t>& ids) const;
+  std::string convert_tokens_to_string(const std::vector<std::string>& tokens) const { return tok_.decode_tokens(tokens); }
+  // The special token the configs name for `key` ("mask_token", "unk_token", "cls_token", ...).
+  std::optional<std::string> special_token(const std::string& key) const;
 
   const Tokenizer& tokenizer() const { return tok_; }
   const std::string& tokenizer_class() const { return class_; }
@@ -191,6 +200,7 @@ class AutoTokenizer {
   std::vector<std::string> input_names_{"input_ids", "token_type_ids", "attention_mask"};
   std::optional<std::string> pad_token_;
   std::optional<uint32_t> pad_id_;
+  std::map<std::string, std::string> special_tokens_;  // "mask_token" -> "[MASK]"
   uint32_t pad_type_id_ = 0;
   Side padding_side_ = Side::Right;
   Side truncation_side_ = Side::Right;

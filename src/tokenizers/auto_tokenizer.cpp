@@ -144,7 +144,10 @@ AutoTokenizer AutoTokenizer::from_pretrained(const std::string& path) {
   auto collect = [&](const json& c) {
     for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"})
       if (c.contains(key))
-        if (auto t = token_text(c[key])) specials.push_back({*t, true, false, false, false, false});
+        if (auto t = token_text(c[key])) {
+          specials.push_back({*t, true, false, false, false, false});
+          a.special_tokens_[key] = *t;
+        }
     for (const char* key : {"additional_special_tokens", "extra_special_tokens"})
       if (c.contains(key) && c[key].is_array())
         for (const auto& v : c[key])
@@ -283,6 +286,12 @@ std::string AutoTokenizer::decode(const std::vector<uint32_t>& ids, bool skip_sp
   }
   if (clean_up_spaces_) text = clean_up_tokenization(std::move(text));
   return text;
+}
+
+std::optional<std::string> AutoTokenizer::special_token(const std::string& key) const {
+  auto it = special_tokens_.find(key);
+  if (it == special_tokens_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<std::string> AutoTokenizer::convert_ids_to_tokens(const std::vector<uint32_t>& ids) const {

@@ -243,11 +243,17 @@ std::string Tokenizer::decode(const std::vector<uint32_t>& ids, bool skip_specia
     if (skip_special_tokens && core_->added.is_special(*t)) continue;
     tokens.push_back(std::move(*t));
   }
+  return decode_tokens(std::move(tokens));
+}
+
+std::string Tokenizer::decode_tokens(std::vector<std::string> tokens) const {
   if (core_->decoder) return core_->decoder->decode(std::move(tokens));
   std::string out;
   for (size_t i = 0; i < tokens.size(); ++i) out += (i ? " " : "") + tokens[i];
   return out;
 }
+
+std::optional<std::string> Tokenizer::continuing_subword_prefix() const { return core_->model->continuing_subword_prefix(); }
 
 std::vector<std::string> Tokenizer::decode_batch(const std::vector<std::vector<uint32_t>>& ids, bool skip) const {
   std::vector<std::string> out(ids.size());

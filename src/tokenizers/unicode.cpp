@@ -138,8 +138,17 @@ bool is_combining_mark(char32_t c) {
   auto k = cat(c);
   return k >= UTF8PROC_CATEGORY_MN && k <= UTF8PROC_CATEGORY_ME;
 }
+// Rust regex's \w (UTS #18): Alphabetic, marks, decimal digits, connector punctuation and
+// Join_Control. Alphabetic is approximated by letters, letter numbers and the symbol
+// blocks with Other_Alphabetic (circled / squared letters).
 bool is_word_char(char32_t c) {
-  return is_alphanumeric(c) || is_combining_mark(c) || cat(c) == UTF8PROC_CATEGORY_PC;
+  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  if (c == 0x200C || c == 0x200D) return true;
+  if ((c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) || (c >= 0x1F150 && c <= 0x1F169) ||
+      (c >= 0x1F170 && c <= 0x1F189))
+    return true;
+  auto k = cat(c);
+  return is_alphabetic(c) || is_combining_mark(c) || k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_PC;
 }
 
 void to_lowercase(char32_t c, std::vector<char32_t>& out) {

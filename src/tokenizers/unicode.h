@@ -26,7 +26,7 @@ bool is_punctuation(char32_t c);       // P*
 bool is_other(char32_t c);             // C*
 bool is_mark_nonspacing(char32_t c);   // Mn
 bool is_combining_mark(char32_t c);    // Mn, Mc, Me
-bool is_word_char(char32_t c);         // regex \w: alphanumeric, marks, Pc
+bool is_word_char(char32_t c);         // Rust regex \w: alphabetic, marks, Nd, Pc, Join_Control
 
 // Full lowercase mapping (may produce more than one char, e.g. U+0130).
 void to_lowercase(char32_t c, std::vector<char32_t>& out);

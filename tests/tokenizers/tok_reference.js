@@ -3,7 +3,8 @@
 // differential test (differential_test.cpp) to compare with cuddle.
 //   usage: node tok_reference.js TOKENIZER_JSON INPUTS_JSONL OUTPUT_JSONL
 // Input lines: {"text": "..."} or {"pair": ["a", "b"]}.
-// Output lines: {"ids", "tokens", "offsets", "type_ids", "words", "special", "decoded", "decoded_skip"}.
+// Output lines: {"ids", "tokens", "offsets", "type_ids", "words", "special", "overflow" (ids of each
+// overflowing window), "decoded", "decoded_skip"}.
 const { Tokenizer } = require('tokenizers');
 const fs = require('fs');
 
@@ -27,7 +28,8 @@ const [tokFile, inFile, outFile] = process.argv.slice(2);
     const lines = encs.map((e, i) => JSON.stringify({
       ids: ids[i], tokens: e.getTokens(), offsets: e.getOffsets(), type_ids: e.getTypeIds(),
       words: e.getWordIds().map((w) => (w === undefined || w === null ? -1 : w)),
-      special: e.getSpecialTokensMask(), decoded: decoded[i], decoded_skip: skipped[i],
+      special: e.getSpecialTokensMask(), overflow: e.getOverflowing().map((o) => o.getIds()),
+      decoded: decoded[i], decoded_skip: skipped[i],
     }));
     fs.writeSync(out, lines.join('\n') + '\n');
   }

@@ -1,7 +1,7 @@
 // Byte-pair encoding: split the word into chars (with continuing_subword_prefix /
 // end_of_word_suffix, byte_fallback and unk handling), then apply merges lowest rank
 // first, leftmost first on ties - HF's Word::merge_all. A small cache keeps the merged
-// result of frequent words.
+// result of frequent words (sharded so parallel batch encoding rarely contends).
 #include <mutex>
 #include <queue>
 #include <random>
@@ -21,9 +21,6 @@ struct Symbol {
   uint32_t len;  // bytes of the word it covers; 0 once merged away
 };
 
-struct MergeInfo {
-  uint32_t rank, new_id;
-};
 
 class BPE : public Model {
  public:
@@ -38,23 +35,29 @@ class BPE : public Model {
   using Word = std::vector<std::pair<uint32_t, uint32_t>>;  // (id, byte length)
   Word merge_word(std::string_view w) const;
   void merge_all(std::vector<Symbol>& symbols) const;
-  const MergeInfo* find_merge(uint32_t a, uint32_t b) const {
-    auto it = merges_.find((uint64_t{a} << 32) | b);
-    return it == merges_.end() ? nullptr : &it->second;
+  const PairMap::Value* find_merge(uint32_t a, uint32_t b) const { return merges_.find(a, b); }
+  std::optional<uint32_t> symbol_id(std::string_view s, char32_t c, bool plain) const {
+    if (plain && c < char_ids_.size() && char_ids_[c] >= 0) return static_cast<uint32_t>(char_ids_[c]);
+    return vocab_.id(s);
   }
 
   Vocab vocab_;
-  std::unordered_map<uint64_t, MergeInfo> merges_;
+  PairMap merges_;
+  std::vector<int32_t> char_ids_;  // id of each single-char token below U+10000, or -1
   std::optional<std::string> unk_token_, prefix_, suffix_;
   std::optional<float> dropout_;
   bool fuse_unk_, byte_fallback_, ignore_merges_;
   uint32_t byte_ids_[256];
   bool byte_ok_[256];
 
-  static constexpr size_t kCacheCapacity = 10000;
+  static constexpr size_t kCacheShards = 16;
+  static constexpr size_t kCacheShardCapacity = 8192;
   static constexpr size_t kCacheMaxWord = 256;
-  mutable std::shared_mutex cache_mutex_;
-  mutable std::unordered_map<std::string, Word, StringHash, std::equal_to<>> cache_;
+  struct CacheShard {
+    std::shared_mutex mutex;
+    std::unordered_map<std::string, Word, StringHash, std::equal_to<>> words;
+  };
+  mutable CacheShard cache_[kCacheShards];
 };
 
 BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
@@ -75,6 +78,14 @@ BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
     auto id = vocab_.id(name);
     byte_ok_[b] = id.has_value();
     byte_ids_[b] = id.value_or(0);
+  }
+
+  char_ids_.assign(0x10000, -1);
+  for (char32_t c = 0; c < 0x10000; ++c) {
+    if (c >= 0xD800 && c < 0xE000) continue;
+    std::string s;
+    append_utf8(s, c);
+    if (auto id = vocab_.id(s)) char_ids_[c] = static_cast<int32_t>(*id);
   }
 
   size_t prefix_len = prefix_ ? prefix_->size() : 0;
@@ -103,7 +114,7 @@ BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
     std::string merged = a + (b.size() >= prefix_len ? b.substr(prefix_len) : std::string());
     auto inew = vocab_.id(merged);
     if (!inew) m.fail("merged token \"" + merged + "\" is not in the vocab");
-    merges_[(uint64_t{*ia} << 32) | *ib] = {static_cast<uint32_t>(i), *inew};
+    merges_.insert(*ia, *ib, {static_cast<uint32_t>(i), *inew});
   }
 }
 
@@ -123,13 +134,16 @@ BPE::Word BPE::merge_word(std::string_view w) const {
   std::string s;
   for (size_t i = 0; i < w.size();) {
     int len;
-    decode_utf8(w, i, &len);
+    char32_t c = decode_utf8(w, i, &len);
     bool first = i == 0, last = i + len >= w.size();
+    bool plain = (first || !prefix_) && (!last || !suffix_);
     s.assign(w.substr(i, len));
-    if (!first && prefix_) s.insert(0, *prefix_);
-    if (last && suffix_) s += *suffix_;
+    if (!plain) {
+      if (!first && prefix_) s.insert(0, *prefix_);
+      if (last && suffix_) s += *suffix_;
+    }
     i += len;
-    if (auto id = vocab_.id(s)) {
+    if (auto id = symbol_id(s, c, plain)) {
       if (unk) {
         add(unk->first, unk->second);
         unk.reset();
@@ -221,10 +235,11 @@ std::vector<Token> BPE::tokenize(std::string_view word) const {
     }
   };
   bool cacheable = !dropout_ && word.size() < kCacheMaxWord;
+  CacheShard& shard = cache_[hash_bytes(word) % kCacheShards];
   if (cacheable) {
-    std::shared_lock lock(cache_mutex_);
-    auto it = cache_.find(word);
-    if (it != cache_.end()) {
+    std::shared_lock lock(shard.mutex);
+    auto it = shard.words.find(word);
+    if (it != shard.words.end()) {
       emit(it->second);
       return out;
     }
@@ -232,8 +247,8 @@ std::vector<Token> BPE::tokenize(std::string_view word) const {
   Word w = merge_word(word);
   emit(w);
   if (cacheable) {
-    std::unique_lock lock(cache_mutex_);
-    if (cache_.size() < kCacheCapacity) cache_.emplace(std::string(word), std::move(w));
+    std::unique_lock lock(shard.mutex);
+    if (shard.words.size() < kCacheShardCapacity) shard.words.emplace(std::string(word), std::move(w));
   }
   return out;
 }

@@ -20,6 +20,7 @@ class Model {
   virtual std::optional<uint32_t> token_to_id(std::string_view token) const = 0;
   virtual std::optional<std::string> id_to_token(uint32_t id) const = 0;
   virtual size_t vocab_size() const = 0;
+  virtual std::optional<std::string> continuing_subword_prefix() const { return std::nullopt; }
 };
 
 std::unique_ptr<Model> make_model(const JsonRef& j);

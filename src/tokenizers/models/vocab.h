@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "tokenizers/flat_map.h"
 #include "tokenizers/json.h"
 
 namespace cuddle::tok {
@@ -22,9 +22,9 @@ class Vocab {
   Vocab() = default;
   explicit Vocab(const JsonRef& vocab_object);
   std::optional<uint32_t> id(std::string_view token) const {
-    auto it = map_.find(token);
-    if (it == map_.end()) return std::nullopt;
-    return it->second;
+    const uint32_t* id = map_.find(token);
+    if (!id) return std::nullopt;
+    return *id;
   }
   std::optional<std::string> token(uint32_t id) const {
     if (id < by_id_.size() && has_[id]) return by_id_[id];
@@ -35,7 +35,7 @@ class Vocab {
   size_t size() const { return map_.size(); }
 
  private:
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> map_;
+  StringIdMap map_;
   std::vector<std::string> by_id_;
   std::vector<bool> has_;
 };

@@ -45,6 +45,7 @@ class WordPiece : public Model {
   std::optional<uint32_t> token_to_id(std::string_view t) const override { return vocab_.id(t); }
   std::optional<std::string> id_to_token(uint32_t id) const override { return vocab_.token(id); }
   size_t vocab_size() const override { return vocab_.size(); }
+  std::optional<std::string> continuing_subword_prefix() const override { return prefix_; }
 
  private:
   Token unk_token(size_t len) const {

@@ -48,16 +48,34 @@ class BertPreTokenizer : public PreTokenizer {
   }
 };
 
-// Whitespace: words are runs of \w or of other non-space chars; spaces are dropped.
+// Whitespace: HF's `\w+|[^\w\s]+` (Rust regex syntax): runs of word chars or of other
+// non-space chars are the words; whitespace is dropped.
 class Whitespace : public PreTokenizer {
  public:
   void pre_tokenize(PreTokenizedString& s) const override {
-    static const Regex re(R"(\w+|[^\w\s]+)");
-    s.split([](size_t, NormalizedString n) {
-      Matches m = find_matches(re, n.get());
-      for (auto& x : m) x.is_match = !x.is_match;
-      return as_splits(n.split(m, SplitBehavior::Removed));
-    });
+    s.split([](size_t, NormalizedString n) { return as_splits(n.split(scan(n.get()), SplitBehavior::Removed)); });
+  }
+
+ private:
+  // Pieces flagged for removal (is_match) are the whitespace between words.
+  static Matches scan(const std::string& s) {
+    Matches out;
+    if (s.empty()) return {{0, 0, false}};
+    auto kind = [](char32_t c) { return is_whitespace(c) ? 0 : is_word_char(c) ? 1 : 2; };
+    size_t start = 0;
+    int cur = -1;
+    for (size_t i = 0; i < s.size();) {
+      int len;
+      int k = kind(decode_utf8(s, i, &len));
+      if (k != cur && i > 0) {
+        out.push_back({start, i, cur == 0});
+        start = i;
+      }
+      cur = k;
+      i += len;
+    }
+    out.push_back({start, s.size(), cur == 0});
+    return out;
   }
 };
 
