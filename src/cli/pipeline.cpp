@@ -1,0 +1,162 @@
+// `cuddle pipeline TASK --model DIR_OR_REPO [options] [INPUT...]`: runs a transformers-style
+// pipeline on the inputs given as arguments or read from --input (one text per line, or
+// JSON Lines of strings / {"text": ...} / {"question": ..., "context": ...}). --json prints
+// what transformers returns for that list of inputs; otherwise a readable table.
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "cli/command.h"
+#include "cuddle/pipeline.h"
+
+namespace cuddle::cli {
+namespace {
+
+struct PipelineArgs {
+  std::string task, model, input_file, candidate_labels, context;
+  std::vector<std::string> inputs, targets;
+  int top_k = 0;
+  bool json = false;
+  PipelineOptions opts;
+};
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// "a, b,c" -> {"a", "b", "c"}, as transformers splits a candidate_labels string.
+std::vector<std::string> split_labels(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string part; std::getline(ss, part, ',');)
+    if (!trim(part).empty()) out.push_back(trim(part));
+  if (out.empty())
+    throw Error("--candidate-labels \"" + s + "\": expected comma-separated labels, e.g. --candidate-labels sports,politics");
+  return out;
+}
+
+PipelineInput parse_line(const std::string& line, const std::string& file, size_t lineno) {
+  std::string where = file + ":" + std::to_string(lineno);
+  if (line.empty() || (line[0] != '{' && line[0] != '"')) return PipelineInput(line);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception&) {
+    throw FormatError(where + ": not valid JSON");
+  }
+  if (j.is_string()) return PipelineInput(j.get<std::string>());
+  if (j.is_object() && j.contains("question") && j.contains("context") && j["question"].is_string() &&
+      j["context"].is_string())
+    return PipelineInput::question(j["question"], j["context"]);
+  if (j.is_object() && j.contains("text") && j["text"].is_string()) return PipelineInput(j["text"].get<std::string>());
+  throw FormatError(where + ": expected a JSON string, {\"text\": ...} or {\"question\": ..., \"context\": ...}");
+}
+
+std::vector<PipelineInput> read_inputs(const PipelineArgs& a) {
+  std::vector<PipelineInput> in;
+  for (const auto& s : a.inputs)
+    in.push_back(a.context.empty() ? PipelineInput(s) : PipelineInput::question(s, a.context));
+  if (!a.input_file.empty()) {
+    std::ifstream f(a.input_file);
+    if (!f) throw IoError(a.input_file + ": cannot open");
+    size_t lineno = 0;
+    for (std::string line; std::getline(f, line);) {
+      ++lineno;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (trim(line).empty()) continue;
+      in.push_back(parse_line(line, a.input_file, lineno));
+      if (!a.context.empty() && in.back().context.empty()) in.back().context = a.context;
+    }
+  }
+  if (in.empty()) throw Error("no inputs: give texts as arguments or --input FILE");
+  return in;
+}
+
+std::string shorten(const std::string& s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 chars
+  return s.substr(0, cut) + "...";
+}
+
+std::string value_text(const PipelineOutput& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    std::ostringstream ss;
+    ss << std::fixed << std::setprecision(4) << v.get<double>();
+    return ss.str();
+  }
+  if (v.is_array() && !v.empty() && (v[0].is_number() || v[0].is_array())) {
+    std::string shape;
+    for (const PipelineOutput* p = &v; p->is_array(); p = &(*p)[0]) shape += (shape.empty() ? "" : ", ") + std::to_string(p->size());
+    return "[" + shape + "] floats";
+  }
+  return v.dump();
+}
+
+// One line per result object: its fields in transformers' order.
+void print_object(const PipelineOutput& o) {
+  std::cout << "   ";
+  for (const auto& [k, v] : o.items()) std::cout << " " << k << "=" << value_text(v);
+  std::cout << "\n";
+}
+
+void print_table(const std::vector<PipelineInput>& inputs, const PipelineOutput& out) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const PipelineOutput& r = out[i];
+    std::cout << shorten(inputs[i].text, 70) << "\n";
+    if (r.is_object()) print_object(r);
+    else if (r.is_array() && !r.empty() && r[0].is_object()) for (const auto& o : r) print_object(o);
+    else if (r.is_array() && !r.empty() && r[0].is_array() && !r[0].empty() && r[0][0].is_object())
+      for (const auto& mask : r) for (const auto& o : mask) print_object(o);
+    else std::cout << "    " << value_text(r) << "\n";
+  }
+}
+
+}  // namespace
+
+CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
+  auto* cmd = app.add_subcommand("pipeline", "Run a transformers pipeline (text-classification, ner, fill-mask, ...)");
+  auto a = std::make_shared<PipelineArgs>();
+  std::string tasks;
+  for (const auto& t : supported_pipeline_tasks()) tasks += (tasks.empty() ? "" : ", ") + t;
+  cmd->add_option("TASK", a->task, "one of: " + tasks)->required();
+  cmd->add_option("INPUT", a->inputs, "input texts (questions for question-answering)");
+  cmd->add_option("--model", a->model, "model folder or Hub repo id (org/name)")->required();
+  cmd->add_option("--revision", a->opts.revision, "branch, tag or commit of a repo id (default main)");
+  auto* top_k = cmd->add_option("--top-k", a->top_k, "number of results per input (0 = all)");
+  cmd->add_option("--batch-size", a->opts.batch_size, "inputs per forward pass (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--input", a->input_file, "file with one input per line, or JSON Lines");
+  cmd->add_option("--function-to-apply", a->opts.function_to_apply, "text-classification: sigmoid, softmax or none");
+  cmd->add_option("--aggregation-strategy", a->opts.aggregation_strategy,
+                  "token-classification: none, simple, first, average or max (default none)");
+  cmd->add_option("--targets", a->targets, "fill-mask: only score these tokens")->delimiter(',');
+  cmd->add_option("--candidate-labels", a->candidate_labels, "zero-shot-classification: comma-separated labels");
+  cmd->add_option("--hypothesis-template", a->opts.hypothesis_template,
+                  "zero-shot-classification: template with {} for the label (default \"This example is {}.\")");
+  cmd->add_flag("--multi-label", a->opts.multi_label, "zero-shot-classification: score labels independently");
+  cmd->add_option("--context", a->context, "question-answering: the context the INPUT questions are about");
+  cmd->add_option("--max-answer-len", a->opts.max_answer_len, "question-answering: longest answer in tokens (15)");
+  cmd->add_option("--doc-stride", a->opts.doc_stride, "question-answering: overlap of context windows (128)");
+  cmd->add_flag("--handle-impossible-answer", a->opts.handle_impossible_answer,
+                "question-answering: allow the empty answer");
+  cmd->add_flag("--sentence-embedding", a->opts.sentence_embedding,
+                "feature-extraction: one mean-pooled, L2-normalised vector per input");
+  cmd->add_flag("--json", a->json, "print transformers' return value as JSON");
+  return [a, top_k]() {
+    if (*top_k) a->opts.top_k = a->top_k;
+    if (!a->candidate_labels.empty() || a->task == "zero-shot-classification")
+      a->opts.candidate_labels = split_labels(a->candidate_labels);
+    a->opts.targets = a->targets;
+    std::vector<PipelineInput> inputs = read_inputs(*a);
+    Pipeline p = pipeline(a->task, a->model, a->opts);
+    PipelineOutput out = p(inputs);
+    if (a->json) std::cout << out.dump(2) << "\n";
+    else print_table(inputs, out);
+    return 0;
+  };
+});
+
+}  // namespace cuddle::cli

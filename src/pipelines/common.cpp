@@ -1,0 +1,139 @@
+#include "pipelines/common.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+namespace cuddle::pipelines {
+
+size_t max_input_length(const PreTrainedModel& model, const AutoTokenizer& tokenizer) {
+  // Tokenizers saved without a limit report a huge model_max_length (int(1e30)).
+  if (tokenizer.model_max_length() < (size_t{1} << 32)) return tokenizer.model_max_length();
+  const auto& cfg = model.config();
+  int64_t positions = cfg.json().value("max_position_embeddings", int64_t{512});
+  // RoBERTa-style position ids start after the padding index.
+  if (cfg.model_type == "roberta" || cfg.model_type == "xlm-roberta")
+    positions -= cfg.pad_token_id.value_or(1) + 1;
+  return static_cast<size_t>(std::max<int64_t>(positions, 1));
+}
+
+std::vector<Encoding> encode_texts(const AutoTokenizer& tokenizer, const std::vector<std::string>& texts,
+                                   const TruncationParams& truncation) {
+  Tokenizer t = tokenizer.tokenizer();
+  t.set_truncation(truncation);
+  std::vector<TextInput> in(texts.begin(), texts.end());
+  return t.encode_batch(in);
+}
+
+std::vector<Encoding> encode_pairs(const AutoTokenizer& tokenizer,
+                                   const std::vector<std::pair<std::string, std::string>>& pairs,
+                                   const TruncationParams& truncation) {
+  Tokenizer t = tokenizer.tokenizer();
+  t.set_truncation(truncation);
+  std::vector<std::pair<TextInput, TextInput>> in;
+  in.reserve(pairs.size());
+  for (const auto& [a, b] : pairs) in.emplace_back(a, b);
+  return t.encode_batch_pairs(in);
+}
+
+ModelInputs to_model_inputs(const AutoTokenizer& tokenizer, const std::vector<const Encoding*>& batch) {
+  size_t len = 0;
+  for (const Encoding* e : batch) len = std::max(len, e->size());
+  const auto b = static_cast<int64_t>(batch.size()), s = static_cast<int64_t>(len);
+  ModelInputs in;
+  in.input_ids = Tensor::zeros({b, s}, DType::I64);
+  in.attention_mask = Tensor::zeros({b, s}, DType::I64);
+  const auto& names = tokenizer.model_input_names();
+  bool types = std::find(names.begin(), names.end(), "token_type_ids") != names.end();
+  if (types) in.token_type_ids = Tensor::zeros({b, s}, DType::I64);
+  int64_t* ids = in.input_ids.data<int64_t>();
+  int64_t* mask = in.attention_mask.data<int64_t>();
+  std::fill(ids, ids + b * s, static_cast<int64_t>(tokenizer.pad_token_id().value_or(0)));
+  for (int64_t r = 0; r < b; ++r) {
+    const Encoding& e = *batch[r];
+    for (size_t i = 0; i < e.size(); ++i) {
+      ids[r * s + i] = e.ids[i];
+      mask[r * s + i] = e.attention_mask[i];
+      if (types) in.token_type_ids.data<int64_t>()[r * s + i] = e.type_ids[i];
+    }
+  }
+  return in;
+}
+
+OutputPicker output_named(std::string name) {
+  return [name = std::move(name)](const ModelOutputs& out) -> const Tensor& { return out.get(name); };
+}
+
+std::vector<std::vector<Tensor>> forward_rows(const PreTrainedModel& model, const AutoTokenizer& tokenizer,
+                                              const std::vector<Encoding>& encodings, size_t batch_size,
+                                              const std::vector<OutputPicker>& outputs,
+                                              const std::function<bool(const Tensor&)>& per_token) {
+  std::vector<std::vector<Tensor>> rows(encodings.size());
+  batch_size = std::max<size_t>(batch_size, 1);
+  for (size_t start = 0; start < encodings.size(); start += batch_size) {
+    size_t end = std::min(encodings.size(), start + batch_size);
+    std::vector<const Encoding*> batch;
+    for (size_t i = start; i < end; ++i) batch.push_back(&encodings[i]);
+    ModelOutputs out = model.forward(to_model_inputs(tokenizer, batch), /*output_hidden_states=*/false);
+    for (const auto& pick : outputs) {
+      Tensor t = pick(out).to(DType::F32);
+      bool tokens = per_token(t);
+      for (size_t i = start; i < end; ++i) {
+        Tensor row = t.select(0, static_cast<int64_t>(i - start));
+        if (tokens) row = row.slice(0, 0, static_cast<int64_t>(encodings[i].size()));
+        rows[i].push_back(row.contiguous());
+      }
+    }
+  }
+  return rows;
+}
+
+std::vector<float> softmax(const float* x, size_t n) {
+  std::vector<float> out(n);
+  if (n == 0) return out;
+  float max = *std::max_element(x, x + n);
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i) sum += out[i] = std::exp(x[i] - max);
+  for (float& v : out) v /= sum;
+  return out;
+}
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+size_t argmax(const float* x, size_t n) { return static_cast<size_t>(std::max_element(x, x + n) - x); }
+
+const std::string& label_name(const ModelConfig& config, int64_t id) {
+  auto it = config.id2label.find(id);
+  if (it == config.id2label.end())
+    throw FormatError(config.path + ": \"id2label\" has no label for class " + std::to_string(id) +
+                      " (the model has " + std::to_string(config.num_labels) + " outputs)");
+  return it->second;
+}
+
+std::vector<size_t> order_descending(const std::vector<float>& scores) {
+  std::vector<size_t> idx(scores.size());
+  std::iota(idx.begin(), idx.end(), size_t{0});
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+  return idx;
+}
+
+CharIndex::CharIndex(const std::string& text) : text_(text) {
+  for (size_t i = 0; i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts_.push_back(i);
+  starts_.push_back(text.size());
+}
+
+std::string CharIndex::slice(size_t begin, size_t end) const {
+  end = std::min(end, size());
+  if (begin >= end) return {};
+  return text_.substr(starts_[begin], starts_[end] - starts_[begin]);
+}
+
+size_t char_length(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace cuddle::pipelines

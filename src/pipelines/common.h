@@ -1,0 +1,73 @@
+// Helpers the task files share: tokenizing with the model's length limit, padding a batch
+// into model inputs, running the model batch by batch, softmax, label names.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cuddle/models.h"
+#include "cuddle/tokenizer.h"
+
+namespace cuddle::pipelines {
+
+// The longest input the model takes: the tokenizer's model_max_length when it names one,
+// else the config's max_position_embeddings (minus RoBERTa's padding offset).
+size_t max_input_length(const PreTrainedModel& model, const AutoTokenizer& tokenizer);
+
+// Encodes with special tokens and character offsets, truncating to `truncation` (where
+// transformers would fail on an over-long input, cuddle truncates it; docs/pipelines.md).
+std::vector<Encoding> encode_texts(const AutoTokenizer& tokenizer, const std::vector<std::string>& texts,
+                                   const TruncationParams& truncation);
+std::vector<Encoding> encode_pairs(const AutoTokenizer& tokenizer,
+                                   const std::vector<std::pair<std::string, std::string>>& pairs,
+                                   const TruncationParams& truncation);
+
+// Pads `batch` to its longest member with the tokenizer's pad id and builds model inputs
+// (token_type_ids only when the tokenizer's model_input_names has them).
+ModelInputs to_model_inputs(const AutoTokenizer& tokenizer, const std::vector<const Encoding*>& batch);
+
+// Runs the model over `encodings` in batches of `batch_size` and returns, per encoding, the
+// chosen output's row as a contiguous f32 tensor: [C] for per-sequence outputs, [len, ...]
+// (padding cut off) when `per_token(output)` says the output has a sequence axis.
+// `pick` chooses the output from the model's outputs.
+using OutputPicker = std::function<const Tensor&(const ModelOutputs&)>;
+std::vector<std::vector<Tensor>> forward_rows(const PreTrainedModel& model, const AutoTokenizer& tokenizer,
+                                              const std::vector<Encoding>& encodings, size_t batch_size,
+                                              const std::vector<OutputPicker>& outputs,
+                                              const std::function<bool(const Tensor&)>& per_token);
+// A picker for a named output.
+OutputPicker output_named(std::string name);
+
+// Softmax / sigmoid as transformers' postprocessing computes them (max-shifted exp).
+std::vector<float> softmax(const float* x, size_t n);
+float sigmoid(float x);
+
+// Index of the largest value (the first one on ties, as numpy's argmax).
+size_t argmax(const float* x, size_t n);
+
+// id2label[id]; throws Error naming config.json when the id has no label.
+const std::string& label_name(const ModelConfig& config, int64_t id);
+
+// Indices that order `scores` from highest to lowest, equal scores keeping input order
+// (Python's stable sort with reverse=True).
+std::vector<size_t> order_descending(const std::vector<float>& scores);
+
+// Character (code point) view of UTF-8 text: offsets from the tokenizer count characters,
+// as Python's str does.
+class CharIndex {
+ public:
+  explicit CharIndex(const std::string& text);
+  size_t size() const { return starts_.size() - 1; }
+  // text[begin:end] in characters, clamped like a Python slice.
+  std::string slice(size_t begin, size_t end) const;
+
+ private:
+  const std::string& text_;
+  std::vector<size_t> starts_;  // byte offset of each character, then the text size
+};
+
+// Number of characters of UTF-8 text (Python's len()).
+size_t char_length(const std::string& text);
+
+}  // namespace cuddle::pipelines

@@ -1,0 +1,84 @@
+// feature-extraction: the model's first output for each input, as transformers returns it
+// ([1, tokens, hidden] for a base model: a batch of one). With sentence_embedding, one
+// vector per input instead: the token embeddings mean-pooled over the attention mask and
+// L2-normalised, as sentence-transformers' mean pooling + Normalize modules do.
+#include <cmath>
+
+#include "pipelines/common.h"
+#include "pipelines/task.h"
+
+namespace cuddle::pipelines {
+namespace {
+
+// Nested JSON arrays of a contiguous f32 tensor, outermost dimension first.
+PipelineOutput to_nested(const float* data, const Shape& shape, size_t dim = 0) {
+  PipelineOutput out = PipelineOutput::array();
+  if (dim + 1 == shape.size()) {
+    for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(data[i]);
+    return out;
+  }
+  int64_t stride = 1;
+  for (size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+  for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(to_nested(data + i * stride, shape, dim + 1));
+  return out;
+}
+
+class FeatureExtraction : public PipelineTask {
+ public:
+  using PipelineTask::PipelineTask;
+
+  PipelineOutput run(const std::vector<PipelineInput>& inputs, const PipelineOptions& o) const override {
+    std::vector<std::string> texts;
+    for (const auto& in : inputs) texts.push_back(in.text);
+    TruncationParams trunc;
+    trunc.max_length = max_input_length(model(), tokenizer());
+    auto encodings = encode_texts(tokenizer(), texts, trunc);
+    auto first = [](const ModelOutputs& out) -> const Tensor& { return out.tensors.front().second; };
+    auto rows = forward_rows(model(), tokenizer(), encodings, o.batch_size, {first},
+                             [](const Tensor& t) { return t.dim() >= 3; });
+    PipelineOutput out = PipelineOutput::array();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Tensor& row = rows[i][0];
+      if (o.sentence_embedding) {
+        out.push_back(mean_pool_normalized(row, encodings[i]));
+      } else {
+        Shape shape = row.shape();
+        shape.insert(shape.begin(), 1);
+        out.push_back(to_nested(row.data<float>(), shape));
+      }
+    }
+    return out;
+  }
+
+ private:
+  static PipelineOutput mean_pool_normalized(const Tensor& tokens, const Encoding& enc) {
+    if (tokens.dim() != 2)
+      throw Error("feature-extraction: sentence embeddings need token embeddings [tokens, hidden], the model gives " +
+                  tokens.describe());
+    const auto n = static_cast<size_t>(tokens.size(0)), h = static_cast<size_t>(tokens.size(1));
+    std::vector<double> sum(h, 0.0);
+    double count = 0.0;
+    for (size_t t = 0; t < n; ++t) {
+      if (!enc.attention_mask[t]) continue;
+      for (size_t k = 0; k < h; ++k) sum[k] += tokens.data<float>()[t * h + k];
+      count += 1.0;
+    }
+    double norm = 0.0;
+    for (double& v : sum) {
+      v /= std::max(count, 1e-9);
+      norm += v * v;
+    }
+    norm = std::max(std::sqrt(norm), 1e-12);  // torch.nn.functional.normalize's eps
+    PipelineOutput out = PipelineOutput::array();
+    for (double v : sum) out.push_back(static_cast<float>(v / norm));
+    return out;
+  }
+};
+
+}  // namespace
+
+TaskPtr make_feature_extraction(ModelPtr m, TokenizerPtr t, const PipelineOptions& o) {
+  return std::make_shared<FeatureExtraction>("feature-extraction", std::move(m), std::move(t), o);
+}
+
+}  // namespace cuddle::pipelines

@@ -1,0 +1,71 @@
+// text-classification: one label distribution per text. The score function follows
+// transformers: sigmoid for multi-label problems or a single output, softmax otherwise,
+// unless function_to_apply names one. Without top_k only the best label is returned (a
+// dict); with top_k a list sorted by score (top_k <= 0: every label).
+#include "pipelines/common.h"
+#include "pipelines/task.h"
+
+namespace cuddle::pipelines {
+namespace {
+
+enum class ScoreFunction { Sigmoid, Softmax, None };
+
+ScoreFunction score_function(const ModelConfig& config, const std::string& requested) {
+  if (requested == "sigmoid") return ScoreFunction::Sigmoid;
+  if (requested == "softmax") return ScoreFunction::Softmax;
+  if (requested == "none") return ScoreFunction::None;
+  if (!requested.empty())
+    throw Error("function_to_apply must be \"sigmoid\", \"softmax\" or \"none\", got \"" + requested + "\"");
+  if (config.problem_type == "multi_label_classification" || config.num_labels == 1) return ScoreFunction::Sigmoid;
+  if (config.problem_type == "single_label_classification" || config.num_labels > 1) return ScoreFunction::Softmax;
+  return ScoreFunction::None;
+}
+
+class TextClassification : public PipelineTask {
+ public:
+  using PipelineTask::PipelineTask;
+
+  PipelineOutput run(const std::vector<PipelineInput>& inputs, const PipelineOptions& o) const override {
+    const ModelConfig& cfg = model().config();
+    ScoreFunction fn = score_function(cfg, o.function_to_apply);
+    std::vector<std::string> texts;
+    for (const auto& in : inputs) texts.push_back(in.text);
+    TruncationParams trunc;
+    trunc.max_length = max_input_length(model(), tokenizer());
+    auto encodings = encode_texts(tokenizer(), texts, trunc);
+    auto rows = forward_rows(model(), tokenizer(), encodings, o.batch_size, {output_named("logits")},
+                             [](const Tensor&) { return false; });
+    PipelineOutput out = PipelineOutput::array();
+    for (const auto& row : rows) {
+      const Tensor& logits = row[0];
+      const float* x = logits.data<float>();
+      auto n = static_cast<size_t>(logits.numel());
+      std::vector<float> scores(x, x + n);
+      if (fn == ScoreFunction::Softmax) scores = softmax(x, n);
+      if (fn == ScoreFunction::Sigmoid)
+        for (float& s : scores) s = sigmoid(s);
+      if (!o.top_k) {
+        size_t best = argmax(scores.data(), n);
+        out.push_back({{"label", label_name(cfg, static_cast<int64_t>(best))}, {"score", scores[best]}});
+        continue;
+      }
+      PipelineOutput labels = PipelineOutput::array();
+      size_t keep = *o.top_k <= 0 ? n : std::min<size_t>(n, static_cast<size_t>(*o.top_k));
+      for (size_t i : order_descending(scores)) {
+        if (labels.size() == keep) break;
+        labels.push_back({{"label", label_name(cfg, static_cast<int64_t>(i))}, {"score", scores[i]}});
+      }
+      out.push_back(std::move(labels));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TaskPtr make_text_classification(ModelPtr m, TokenizerPtr t, const PipelineOptions& o) {
+  score_function(m->config(), o.function_to_apply);  // rejects a bad function_to_apply up front
+  return std::make_shared<TextClassification>("text-classification", std::move(m), std::move(t), o);
+}
+
+}  // namespace cuddle::pipelines
