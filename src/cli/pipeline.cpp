@@ -2,6 +2,7 @@
 // pipeline on the inputs given as arguments or read from --input (one text per line, or
 // JSON Lines of strings / {"text": ...} / {"question": ..., "context": ...}). --json prints
 // what transformers returns for that list of inputs; otherwise a readable table.
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -103,7 +104,35 @@ void print_object(const PipelineOutput& o) {
   std::cout << "\n";
 }
 
+bool scalar_object(const PipelineOutput& r) {
+  if (!r.is_object()) return false;
+  for (const auto& [k, v] : r.items())
+    if (v.is_structured()) return false;
+  return true;
+}
+
+// One result object per input with scalar fields (the best label, an answer): one aligned
+// row per input, the input last. Anything else: the input, then one line per result.
 void print_table(const std::vector<PipelineInput>& inputs, const PipelineOutput& out) {
+  bool rows = std::all_of(out.begin(), out.end(), scalar_object);
+  if (rows) {
+    std::vector<size_t> width;
+    for (const auto& [k, v] : out[0].items()) width.push_back(k.size());
+    for (const auto& r : out) {
+      size_t c = 0;
+      for (const auto& [k, v] : r.items()) width[c] = std::max(width[c], value_text(v).size()), ++c;
+    }
+    auto cell = [&](const std::string& s, size_t c) { std::cout << std::left << std::setw(int(width[c]) + 2) << s; };
+    size_t c = 0;
+    for (const auto& [k, v] : out[0].items()) cell(k, c++);
+    std::cout << "input\n";
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      c = 0;
+      for (const auto& [k, v] : out[i].items()) cell(value_text(v), c++);
+      std::cout << shorten(inputs[i].text, 70) << "\n";
+    }
+    return;
+  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     const PipelineOutput& r = out[i];
     std::cout << shorten(inputs[i].text, 70) << "\n";
