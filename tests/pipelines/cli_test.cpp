@@ -1,0 +1,123 @@
+// `cuddle pipeline` on the command line: inputs as arguments and from files (plain lines,
+// JSON Lines), --json shaped like transformers' return value, the readable table, and one
+// clear error line with a non-zero exit for every kind of bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "json_compare.h"
+#include "test_util.h"
+
+using cuddle::test::fixture;
+using cuddle::test::run_cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kLangId = fixture("real/models/langid-bert");
+
+// One line on stderr, "cuddle: error: " and the expected words, exit code 1.
+void expect_error(const cuddle::test::CliResult& r, const std::string& words) {
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.err.rfind("cuddle: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+TEST(PipelineCli, ArgumentsAsTableAndJson) {
+  auto table = run_cli({"pipeline", "text-classification", "--model", kLangId, "Wer nicht wagt, der nicht gewinnt.",
+                        "El que no arriesga no gana."});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("label"), std::string::npos);
+  EXPECT_NE(table.out.find("de "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("es "), std::string::npos) << table.out;
+
+  auto js = run_cli({"pipeline", "text-classification", "--model", kLangId, "--json", "--top-k", "2",
+                     "Wer nicht wagt, der nicht gewinnt."});
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  auto j = nlohmann::json::parse(js.out);
+  ASSERT_EQ(j.size(), 1u);
+  ASSERT_EQ(j[0].size(), 2u);
+  EXPECT_EQ(j[0][0]["label"], "de");
+  EXPECT_GE(j[0][0]["score"].get<double>(), j[0][1]["score"].get<double>());
+}
+
+TEST(PipelineCli, InputFileLinesAndJsonLines) {
+  cuddle::test::TempDir tmp;
+  cuddle::test::write_file(tmp / "plain.txt", "Wer nicht wagt, der nicht gewinnt.\n\nEl que no arriesga no gana.\n");
+  cuddle::test::write_file(tmp / "lines.jsonl",
+                           "\"Wer nicht wagt, der nicht gewinnt.\"\n{\"text\": \"El que no arriesga no gana.\"}\n");
+  auto a = run_cli({"pipeline", "text-classification", "--model", kLangId, "--json", "--input", tmp / "plain.txt"});
+  auto b = run_cli({"pipeline", "text-classification", "--model", kLangId, "--json", "--input", tmp / "lines.jsonl",
+                    "--batch-size", "2"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+  ASSERT_EQ(ja.size(), 2u);
+  EXPECT_EQ(cuddle::test::json_diff(jb, ja, 1e-5), "");
+  EXPECT_EQ(ja[1]["label"], "es");
+}
+
+TEST(PipelineCli, EveryTaskRuns) {
+  const std::string ner = fixture("models/bert-ner"), mlm = fixture("models/bert-mlm"), qa = fixture("models/bert-qa"),
+                    nli = fixture("models/roberta-nli"), xlmr = fixture("models/xlmr-base");
+  auto r = run_cli({"pipeline", "ner", "--model", ner, "--aggregation-strategy", "first", "--json",
+                    "My name is Wolfgang and I live in Berlin."});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(nlohmann::json::parse(r.out)[0][0].contains("entity_group"));
+  r = run_cli({"pipeline", "fill-mask", "--model", mlm, "--targets", "the,dog", "--json", "Hello [MASK]!"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)[0].size(), 2u);
+  cuddle::test::TempDir tmp;
+  cuddle::test::write_file(tmp / "qa.jsonl",
+                           "{\"question\": \"Where does Wolfgang live?\", \"context\": \"Wolfgang lives in Berlin.\"}\n");
+  r = run_cli({"pipeline", "question-answering", "--model", qa, "--json", "--input", tmp / "qa.jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto answer = nlohmann::json::parse(r.out)[0];
+  EXPECT_EQ(answer["answer"], std::string("Wolfgang lives in Berlin.")
+                                  .substr(answer["start"].get<size_t>(), answer["end"].get<size_t>() - answer["start"].get<size_t>()));
+  r = run_cli({"pipeline", "zero-shot-classification", "--model", nli, "--candidate-labels", "sports, politics",
+               "--multi-label", "--hypothesis-template", "It is about {}.", "--json", "Hello world!"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)[0]["labels"].size(), 2u);
+  r = run_cli({"pipeline", "feature-extraction", "--model", xlmr, "--sentence-embedding", "--json", "Hello world!"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto embedding = nlohmann::json::parse(r.out);
+  double norm = 0;
+  for (double v : embedding[0]) norm += v * v;
+  EXPECT_NEAR(norm, 1.0, 1e-5);
+}
+
+TEST(PipelineCli, BadInputIsOneErrorLine) {
+  const std::string seqcls = fixture("models/bert-seqcls"), nli = fixture("models/roberta-nli");
+  expect_error(run_cli({"pipeline", "translation", "--model", kLangId, "hi"}), "unknown pipeline task \"translation\"");
+  expect_error(run_cli({"pipeline", "fill-mask", "--model", seqcls, "Hello [MASK]"}), "needs a model with a AutoModelForMaskedLM head");
+  expect_error(run_cli({"pipeline", "token-classification", "--model", seqcls, "Hello"}), "BertForSequenceClassification");
+  expect_error(run_cli({"pipeline", "text-classification", "--model", kLangId, ""}), "input 1 is empty");
+  expect_error(run_cli({"pipeline", "text-classification", "--model", kLangId}), "no inputs");
+  expect_error(run_cli({"pipeline", "zero-shot-classification", "--model", nli, "--candidate-labels", " , ", "Hi"}),
+               "expected comma-separated labels");
+  expect_error(run_cli({"pipeline", "zero-shot-classification", "--model", nli, "Hi"}), "--candidate-labels");
+  expect_error(run_cli({"pipeline", "zero-shot-classification", "--model", nli, "--candidate-labels", "a,b",
+                        "--hypothesis-template", "no placeholder", "Hi"}),
+               "has no {}");
+  expect_error(run_cli({"pipeline", "zero-shot-classification", "--model", seqcls, "--candidate-labels", "a,b", "Hi"}),
+               "entailment");
+  expect_error(run_cli({"pipeline", "fill-mask", "--model", fixture("models/bert-mlm"), "no mask here"}), "no mask token");
+  expect_error(run_cli({"pipeline", "ner", "--model", fixture("models/bert-ner"), "--aggregation-strategy", "longest", "Hi"}),
+               "aggregation_strategy");
+  expect_error(run_cli({"pipeline", "text-classification", "--model", "./no/such/folder", "Hi"}), "does not exist");
+
+  // id2label without a label for one of the model's outputs.
+  cuddle::test::TempDir tmp;
+  for (const auto& e : fs::directory_iterator(seqcls)) fs::copy(e.path(), tmp / e.path().filename().string());
+  auto cfg = nlohmann::json::parse(cuddle::test::read_file(tmp / "config.json"));
+  cfg["id2label"] = {{"0", "negative"}, {"1", "neutral"}, {"7", "positive"}};
+  cfg.erase("label2id");
+  cuddle::test::write_file(tmp / "config.json", cfg.dump());
+  expect_error(run_cli({"pipeline", "text-classification", "--model", tmp.path(), "--top-k", "0", "Hi"}),
+               "\"id2label\" has no label for class 2");
+}
