@@ -59,6 +59,11 @@ class PreTrainedModel : public nn::Module {
   std::map<std::string, std::string> tied_;
   // Older names of this model's own keys: checkpoint key -> module key.
   std::map<std::string, std::string> aliases_;
+  // Key prefixes of the family's other heads (and of a pooler this model lacks): such keys
+  // in a checkpoint are dropped, as transformers drops them (a BertForMaskedLM loaded from
+  // a pre-training checkpoint ignores cls.seq_relationship.* and bert.pooler.*). The
+  // model's own missing keys still fail the strict load.
+  std::vector<std::string> other_head_prefixes_;
 
  private:
   std::shared_ptr<const ModelConfig> config_;

@@ -44,6 +44,9 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
     // (transformers does the same when AutoModel loads e.g. a classifier checkpoint).
     if (!model_prefixed && ckpt_prefixed)
       return key.starts_with(prefix) ? key.substr(prefix.size()) : std::string();
+    if (!expected.count(key))
+      for (const auto& other : other_head_prefixes_)
+        if (key.starts_with(other) || (prefix + key).starts_with(other)) return std::string();
     return key;
   };
   std::set<std::string> provided;

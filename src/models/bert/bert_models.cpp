@@ -10,6 +10,7 @@ BertFamilyModel::BertFamilyModel(std::shared_ptr<const ModelConfig> config, cons
     : PreTrainedModel(config, v.class_prefix + class_suffix, task, v.base_prefix),
       backbone_(static_cast<const BertConfig&>(*config), v.positions, add_pooling_layer) {
   register_module(mount_at_top ? "" : v.base_prefix, backbone_);
+  other_head_prefixes_ = {v.base_prefix + ".pooler.", v.lm_head, "classifier.", "qa_outputs."};
 }
 
 void add_span_logits(ModelOutputs& out, const Tensor& logits) {
@@ -77,7 +78,7 @@ ModelOutputs BertQuestionAnswering::forward(const ModelInputs& in, bool output_h
 
 namespace {
 
-const BertVariant kBert{"Bert", "bert", PositionIds::Absolute};
+const BertVariant kBert{"Bert", "bert", "cls.", PositionIds::Absolute};
 
 // pooler -> dropout -> classifier.
 class BertForSequenceClassification : public BertFamilyModel {

@@ -14,6 +14,7 @@ namespace cuddle::models {
 struct BertVariant {
   std::string class_prefix;  // "Bert", "Roberta", "XLMRoberta"
   std::string base_prefix;   // state-dict prefix of the base model inside head models
+  std::string lm_head;       // prefix of the masked-LM head's keys: "cls." or "lm_head."
   PositionIds positions;
 };
 

@@ -146,6 +146,8 @@ class DistilBertBase : public PreTrainedModel {
       : PreTrainedModel(config, "DistilBert" + suffix, task, "distilbert"),
         backbone_(cfg()) {
     register_module(task == ModelTask::Base ? "" : "distilbert", backbone_);
+    other_head_prefixes_ = {"vocab_transform.", "vocab_layer_norm.", "vocab_projector.",
+                            "pre_classifier.", "classifier.", "qa_outputs."};
   }
   const DistilBertConfig& cfg() const { return static_cast<const DistilBertConfig&>(config()); }
   ModelOutputs with_hidden(const std::vector<Tensor>& hs, bool output_hidden_states, ModelOutputs out) const {

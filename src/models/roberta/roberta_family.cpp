@@ -11,7 +11,7 @@ ModelFamily roberta_family() {
         return read_bert_config(r, 50265, 1, 0, 2);
       },
       [](std::shared_ptr<const ModelConfig> c, ModelTask task) {
-        return create_roberta_style(c, task, {"Roberta", "roberta", PositionIds::FromPaddingIdx});
+        return create_roberta_style(c, task, {"Roberta", "roberta", "lm_head.", PositionIds::FromPaddingIdx});
       },
       {{"RobertaModel", ModelTask::Base},
        {"RobertaForMaskedLM", ModelTask::MaskedLM},

@@ -13,7 +13,7 @@ ModelFamily xlm_roberta_family() {
         return read_bert_config(r, 30522, 1, 0, 2);
       },
       [](std::shared_ptr<const ModelConfig> c, ModelTask task) {
-        return create_roberta_style(c, task, {"XLMRoberta", "roberta", PositionIds::FromPaddingIdx});
+        return create_roberta_style(c, task, {"XLMRoberta", "roberta", "lm_head.", PositionIds::FromPaddingIdx});
       },
       {{"XLMRobertaModel", ModelTask::Base},
        {"XLMRobertaForMaskedLM", ModelTask::MaskedLM},
