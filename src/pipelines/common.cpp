@@ -69,18 +69,26 @@ std::vector<std::vector<Tensor>> forward_rows(const PreTrainedModel& model, cons
                                               const std::vector<Encoding>& encodings, size_t batch_size,
                                               const std::vector<OutputPicker>& outputs,
                                               const std::function<bool(const Tensor&)>& per_token) {
+  // Batches are formed from inputs of similar length, so little compute goes to padding;
+  // padded positions get exactly zero attention, so each row's result does not depend on
+  // its batch mates (beyond float rounding).
+  std::vector<size_t> order(encodings.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return encodings[a].size() < encodings[b].size(); });
   std::vector<std::vector<Tensor>> rows(encodings.size());
   batch_size = std::max<size_t>(batch_size, 1);
-  for (size_t start = 0; start < encodings.size(); start += batch_size) {
-    size_t end = std::min(encodings.size(), start + batch_size);
+  for (size_t start = 0; start < order.size(); start += batch_size) {
+    size_t end = std::min(order.size(), start + batch_size);
     std::vector<const Encoding*> batch;
-    for (size_t i = start; i < end; ++i) batch.push_back(&encodings[i]);
+    for (size_t k = start; k < end; ++k) batch.push_back(&encodings[order[k]]);
     ModelOutputs out = model.forward(to_model_inputs(tokenizer, batch), /*output_hidden_states=*/false);
     for (const auto& pick : outputs) {
       Tensor t = pick(out).to(DType::F32);
       bool tokens = per_token(t);
-      for (size_t i = start; i < end; ++i) {
-        Tensor row = t.select(0, static_cast<int64_t>(i - start));
+      for (size_t k = start; k < end; ++k) {
+        size_t i = order[k];
+        Tensor row = t.select(0, static_cast<int64_t>(k - start));
         if (tokens) row = row.slice(0, 0, static_cast<int64_t>(encodings[i].size()));
         rows[i].push_back(row.contiguous());
       }

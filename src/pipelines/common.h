@@ -27,7 +27,8 @@ std::vector<Encoding> encode_pairs(const AutoTokenizer& tokenizer,
 // (token_type_ids only when the tokenizer's model_input_names has them).
 ModelInputs to_model_inputs(const AutoTokenizer& tokenizer, const std::vector<const Encoding*>& batch);
 
-// Runs the model over `encodings` in batches of `batch_size` and returns, per encoding, the
+// Runs the model over `encodings` in batches of `batch_size` (inputs of similar length
+// together) and returns, in input order, per encoding, the
 // chosen output's row as a contiguous f32 tensor: [C] for per-sequence outputs, [len, ...]
 // (padding cut off) when `per_token(output)` says the output has a sequence axis.
 // `pick` chooses the output from the model's outputs.
