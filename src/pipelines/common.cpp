@@ -119,10 +119,15 @@ const std::string& label_name(const ModelConfig& config, int64_t id) {
   return it->second;
 }
 
-std::vector<size_t> order_descending(const std::vector<float>& scores) {
+std::vector<size_t> order_descending(const std::vector<float>& scores, size_t k) {
   std::vector<size_t> idx(scores.size());
   std::iota(idx.begin(), idx.end(), size_t{0});
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+  k = std::min(k, idx.size());
+  // Ties broken by index: the order a stable sort gives.
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(), [&](size_t a, size_t b) {
+    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+  });
+  idx.resize(k);
   return idx;
 }
 

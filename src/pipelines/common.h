@@ -1,6 +1,7 @@
 // Helpers the task files share: tokenizing with the model's length limit, padding a batch
 // into model inputs, running the model batch by batch, softmax, label names.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -50,9 +51,9 @@ size_t argmax(const float* x, size_t n);
 // id2label[id]; throws Error naming config.json when the id has no label.
 const std::string& label_name(const ModelConfig& config, int64_t id);
 
-// Indices that order `scores` from highest to lowest, equal scores keeping input order
-// (Python's stable sort with reverse=True).
-std::vector<size_t> order_descending(const std::vector<float>& scores);
+// Indices of the `k` highest `scores`, highest first, equal scores in input order (Python's
+// stable sort with reverse=True); all of them by default.
+std::vector<size_t> order_descending(const std::vector<float>& scores, size_t k = SIZE_MAX);
 
 // Character (code point) view of UTF-8 text: offsets from the tokenizer count characters,
 // as Python's str does.

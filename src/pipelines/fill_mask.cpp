@@ -50,9 +50,9 @@ class FillMask : public PipelineTask {
           for (size_t v = 0; v < vocab; ++v) candidates.push_back(static_cast<uint32_t>(v));
         std::vector<float> cand_scores;
         for (uint32_t c : candidates) cand_scores.push_back(c < vocab ? probs[c] : 0.0f);
-        std::vector<size_t> order = order_descending(cand_scores);
+        std::vector<size_t> order = order_descending(cand_scores, top_k);
         PipelineOutput row = PipelineOutput::array();
-        for (size_t r = 0; r < std::min(top_k, order.size()); ++r) {
+        for (size_t r = 0; r < order.size(); ++r) {
           uint32_t token = candidates[order[r]];
           std::vector<uint32_t> ids;
           for (size_t t = 0; t < enc.size(); ++t) {

@@ -113,8 +113,8 @@ class QuestionAnswering : public PipelineTask {
         spans.emplace_back(a, b);
         scores.push_back(s[a] * e[b]);
       }
-    std::vector<size_t> order = order_descending(scores);
-    for (size_t r = 0; r < std::min(top_k, order.size()); ++r) {
+    std::vector<size_t> order = order_descending(scores, top_k);
+    for (size_t r = 0; r < order.size(); ++r) {
       auto [a, b] = spans[order[r]];
       if (!desired[a] || !desired[b]) continue;
       auto [begin, end] = char_span(enc, seq, a, b, o.align_to_words);

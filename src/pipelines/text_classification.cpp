@@ -51,10 +51,8 @@ class TextClassification : public PipelineTask {
       }
       PipelineOutput labels = PipelineOutput::array();
       size_t keep = *o.top_k <= 0 ? n : std::min<size_t>(n, static_cast<size_t>(*o.top_k));
-      for (size_t i : order_descending(scores)) {
-        if (labels.size() == keep) break;
+      for (size_t i : order_descending(scores, keep))
         labels.push_back({{"label", label_name(cfg, static_cast<int64_t>(i))}, {"score", scores[i]}});
-      }
       out.push_back(std::move(labels));
     }
     return out;
