@@ -1,6 +1,8 @@
 // Git LFS batch API, server side ("basic" transfer). Upload and verify hrefs are
 // pre-authorised: they carry an HMAC over (repo, oid, size, expiry) so clients that PUT
 // without credentials (as huggingface_hub and @huggingface/hub do) are still checked.
+#include <openssl/crypto.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -60,7 +62,8 @@ void HubRoutes::check_lfs_signature(const Ctx& c, RepoType type, const std::stri
   }
   if (!is_hex(oid, 64)) throw ApiError(400, "", "LFS oid must be 64 lowercase hex digits");
   if (expires < unix_now()) throw ApiError(403, "", "LFS transfer URL has expired; ask the batch API again");
-  if (get("sig") != lfs_signature(type, repo_id, oid, size, expires))
+  std::string sig = get("sig"), expected = lfs_signature(type, repo_id, oid, size, expires);
+  if (sig.size() != expected.size() || CRYPTO_memcmp(sig.data(), expected.data(), sig.size()) != 0)
     throw ApiError(403, "", "LFS transfer URL signature does not match");
 }
 
