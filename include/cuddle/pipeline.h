@@ -61,7 +61,6 @@ struct PipelineOptions {
   size_t max_answer_len = 15;
   size_t max_seq_len = 384;
   size_t doc_stride = 128;
-  size_t max_question_len = 64;
   bool handle_impossible_answer = false;
   bool align_to_words = true;
   // feature-extraction: false = token embeddings [1, tokens, hidden] per input (transformers);
