@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "cuddle/pipeline.h"
 #include "cuddle/safetensors.h"
@@ -37,11 +38,13 @@ void make_cache(const std::string& cache) {
   }
 }
 
+// Sets (or with nullopt unsets) an environment variable for the scope.
 class ScopedEnv {
  public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
     if (const char* old = getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
+    if (value) setenv(name, value->c_str(), 1);
+    else unsetenv(name);
   }
   ~ScopedEnv() {
     if (old_) setenv(name_, old_->c_str(), 1);
@@ -77,7 +80,7 @@ TEST(Resolve, HfHomeHoldsTheCache) {
   make_cache(tmp / "hub");
   ScopedEnv offline("HF_HUB_OFFLINE", "1");
   ScopedEnv home("HF_HOME", tmp.path());
-  unsetenv("HF_HUB_CACHE");
+  ScopedEnv no_cache("HF_HUB_CACHE", std::nullopt);
   EXPECT_EQ(best_label("org/langid"), "de");
   // The CLI resolves the same way.
   auto r = test::run_cli({"pipeline", "text-classification", "--model", "org/langid", "--revision", "v1", "--json",
