@@ -5,8 +5,8 @@
 // chars), type ids, word ids, special-token masks, overflowing windows and decoded text
 // (with and without special tokens) in cuddle.
 //
-// Inputs: every line of tests/fixtures/data/corpus.txt, the edge cases of edge_cases.h and
-// pairs. Under AddressSanitizer only every 16th corpus line is used to keep CI in budget.
+// Inputs: every line of tests/fixtures/data/corpus.txt, the edge cases of edge_cases.h,
+// pairs, and texts encoded without special tokens. Under AddressSanitizer only every 16th corpus line is used to keep CI in budget.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -35,6 +35,7 @@ constexpr size_t kChunk = 2000;  // tok_reference.js's batch size
 const std::string kNodeModules = kSource + "/tests/npm/node_modules";
 
 struct Input {
+  enum Kind { Text, Pair, Plain } kind = Text;
   std::string a;
   std::optional<std::string> b;
 };
@@ -47,10 +48,13 @@ const std::vector<Input>& inputs() {
     std::vector<std::string> lines;
     for (size_t i = 0; std::getline(corpus, line); ++i)
       if (i % kCorpusStride == 0) lines.push_back(line);
-    for (auto& l : lines) v.push_back({l, std::nullopt});
-    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({e, std::nullopt});
-    for (size_t i = 0; i + 1 < lines.size() && i < 200; i += 2) v.push_back({lines[i], lines[i + 1]});
-    for (auto& [a, b] : cuddle::test::tokenizer_edge_pairs()) v.push_back({a, b});
+    for (auto& l : lines) v.push_back({Input::Text, l});
+    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({Input::Text, e});
+    for (size_t i = 0; i + 1 < lines.size() && i < 200; i += 2) v.push_back({Input::Pair, lines[i], lines[i + 1]});
+    for (auto& [a, b] : cuddle::test::tokenizer_edge_pairs()) v.push_back({Input::Pair, a, b});
+    // Encoding without special tokens.
+    for (size_t i = 0; i < lines.size() && i < 40; ++i) v.push_back({Input::Plain, lines[i]});
+    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({Input::Plain, e});
     return v;
   }();
   return in;
@@ -93,7 +97,12 @@ TEST_P(DifferentialTest, MatchesHuggingFaceTokenizers) {
   cuddle::test::TempDir tmp;
   {
     std::ofstream f(tmp / "in.jsonl");
-    for (const auto& in : inputs()) f << (in.b ? json{{"pair", {in.a, *in.b}}} : json{{"text", in.a}}).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    for (const auto& in : inputs()) {
+      json j = in.kind == Input::Pair    ? json{{"pair", {in.a, *in.b}}}
+               : in.kind == Input::Plain ? json{{"plain", in.a}}
+                                         : json{{"text", in.a}};
+      f << j.dump() << "\n";
+    }
   }
   std::string cmd = "NODE_PATH='" + kNodeModules + "' node '" + kSource + "/tests/tokenizers/tok_reference.js' '" + file + "' '" +
                     (tmp / "in.jsonl") + "' '" + (tmp / "out.jsonl") + "'";
@@ -109,8 +118,10 @@ TEST_P(DifferentialTest, MatchesHuggingFaceTokenizers) {
     std::vector<size_t> where;
     for (size_t k = start; k < stop; ++k) {
       const auto& in = inputs()[k];
-      if (in.b) {
+      if (in.kind == Input::Pair) {
         got[k] = tok.encode_pair(in.a, *in.b);
+      } else if (in.kind == Input::Plain) {
+        got[k] = tok.encode(in.a, /*add_special_tokens=*/false);
       } else {
         singles.emplace_back(in.a);
         where.push_back(k);

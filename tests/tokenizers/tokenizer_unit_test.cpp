@@ -1,0 +1,130 @@
+// Behaviour the parity tests do not reach: byte offsets, the decode stream, per-call
+// truncation and padding settings, and errors that name the file and the key.
+#include <gtest/gtest.h>
+
+#include "cuddle/tokenizer.h"
+#include "edge_cases.h"
+#include "test_util.h"
+
+using cuddle::Tokenizer;
+
+namespace {
+
+Tokenizer fixture_tokenizer(const std::string& name) {
+  return Tokenizer::from_file(cuddle::test::fixture("tokenizers/" + name + "/tokenizer.json"));
+}
+
+std::string error_of(const std::string& json) {
+  try {
+    Tokenizer::from_json(json, "bad.json");
+  } catch (const cuddle::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TokenizerTest, ByteOffsetsSliceTheUtf8Input) {
+  Tokenizer t = fixture_tokenizer("bytelevel_bpe_roberta");
+  std::string text = "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC";
+  auto bytes = t.encode(text, false, cuddle::OffsetType::Byte);
+  auto chars = t.encode(text, false, cuddle::OffsetType::Char);
+  ASSERT_EQ(bytes.ids, chars.ids);
+  EXPECT_EQ(bytes.offsets.back().second, text.size());
+  EXPECT_EQ(chars.offsets.back().second, 7u);  // 7 code points
+}
+
+TEST(TokenizerTest, DecodeStreamRebuildsTheText) {
+  for (const char* name : {"llama2", "bytelevel_bpe_gpt2", "unigram_t5", "wordpiece"}) {
+    Tokenizer t = fixture_tokenizer(name);
+    for (const auto& text : cuddle::test::tokenizer_edge_cases()) {
+      auto ids = t.encode(text, false).ids;
+      auto stream = t.decode_stream(false);
+      std::string streamed;
+      for (uint32_t id : ids)
+        if (auto chunk = stream.step(id)) streamed += *chunk;
+      EXPECT_EQ(streamed, t.decode(ids, false)) << name << ": " << text;
+    }
+  }
+}
+
+TEST(TokenizerTest, TruncationAndPaddingPerCall) {
+  Tokenizer t = fixture_tokenizer("wordpiece");
+  cuddle::TruncationParams tr;
+  tr.max_length = 8;
+  tr.stride = 2;
+  tr.direction = cuddle::Side::Left;
+  t.set_truncation(tr);
+  cuddle::PaddingParams p;
+  p.fixed_length = 12;
+  p.direction = cuddle::Side::Left;
+  p.pad_id = 0;
+  auto e = t.encode("The quick brown fox jumps over the lazy dog.");
+  ASSERT_EQ(e.ids.size(), 8u);  // truncated, special tokens included
+  EXPECT_EQ(e.ids.front(), *t.token_to_id("[CLS]"));
+  t.set_padding(p);
+  e = t.encode("The quick brown fox jumps over the lazy dog.");
+  EXPECT_EQ(e.ids.size(), 12u);
+  EXPECT_EQ(e.attention_mask[0], 0u);
+  EXPECT_FALSE(e.overflowing.empty());
+  for (const auto& o : e.overflowing) EXPECT_EQ(o.ids.size(), 12u);
+
+  cuddle::TruncationParams only_second;
+  only_second.max_length = 4;
+  only_second.strategy = cuddle::TruncationStrategy::OnlySecond;
+  t.set_truncation(only_second);
+  EXPECT_THROW(t.encode("a b c d e f"), cuddle::Error);  // no second sequence
+  cuddle::TruncationParams bad;
+  bad.max_length = 4;
+  bad.stride = 4;
+  EXPECT_THROW(t.set_truncation(bad), cuddle::Error);
+}
+
+TEST(TokenizerTest, PreTokenizedWordsKeepTheirIndex) {
+  Tokenizer t = fixture_tokenizer("wordpiece");
+  auto e = t.encode(cuddle::TextInput::from_words({"hello", "worldwide"}), false);
+  ASSERT_FALSE(e.word_ids.empty());
+  EXPECT_EQ(*e.word_ids.front(), 0u);
+  EXPECT_EQ(*e.word_ids.back(), 1u);
+}
+
+TEST(TokenizerTest, ErrorsNameTheFileAndKey) {
+  EXPECT_NE(error_of("{").find("bad.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of(R"({"model": {"type": "Magic"}})").find("bad.json: model.type: unknown model type \"Magic\""),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"normalizer": {"type": "NFX"}, "model": {"type": "WordLevel", "vocab": {}}})").find("normalizer.type"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}})")
+                .find("model.merges[0]: merge token \"b\" is not in the vocab"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "("}, "behavior": "Isolated"},
+                         "model": {"type": "WordLevel", "vocab": {}}})")
+                .find("invalid regex"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"model": {"type": "Unigram", "vocab": [["a", 0.0]], "unk_id": 5}})").find("model.unk_id"),
+            std::string::npos);
+  EXPECT_THROW(Tokenizer::from_file("/nonexistent/tokenizer.json"), cuddle::IoError);
+}
+
+TEST(TokenizerTest, InvalidUtf8InputIsAnError) {
+  Tokenizer t = fixture_tokenizer("wordpiece");
+  EXPECT_THROW(t.encode(std::string("bad \xFF byte")), cuddle::Error);
+}
+
+TEST(TokenizerTest, CliTokenizeJsonAndDecode) {
+  auto r = cuddle::test::run_cli({"tokenize", "--tokenizer", cuddle::test::fixture("tokenizers/wordpiece"), "--json", "Hello world!"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"ids\":[2,50,4321,4326,4326,4323,65,4323,4317,4326,4367,5,3]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"type_ids\""), std::string::npos);
+  r = cuddle::test::run_cli({"tokenize", "--tokenizer", cuddle::test::fixture("tokenizers/llama2"), "--decode", "1 22557 1526 28808"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "<s> Hello world!\n");
+  r = cuddle::test::run_cli({"tokenize", "--tokenizer", cuddle::test::fixture("tokenizers/bytelevel_bpe_roberta"), "--input", "-", "--json"},
+                            "\"two\\nlines\"\n{\"text\": \"obj\"}\nplain\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3);
+  r = cuddle::test::run_cli({"tokenize", "--tokenizer", "/nonexistent", "x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cuddle: error: /nonexistent"), std::string::npos);
+}
+
+}  // namespace
