@@ -59,8 +59,8 @@ void check_head(const ModelConfig& config, const TaskEntry& task) {
   if (suffix.empty() || config.architectures.empty()) return;
   const std::string& arch = config.architectures[0];
   if (!ends_with(arch, suffix))
-    throw Error(config.path + ": " + task.name + " needs a model with a " + std::string(task_name(task.head)) +
-                " head (*" + suffix + "), but this checkpoint is " + arch);
+    throw Error(config.path + ": " + task.name + " needs a *" + suffix + " model (" +
+                std::string(task_name(task.head)) + "), but this checkpoint is " + arch);
 }
 
 bool looks_like_path(const std::string& s) {

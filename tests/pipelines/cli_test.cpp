@@ -94,7 +94,7 @@ TEST(PipelineCli, EveryTaskRuns) {
 TEST(PipelineCli, BadInputIsOneErrorLine) {
   const std::string seqcls = fixture("models/bert-seqcls"), nli = fixture("models/roberta-nli");
   expect_error(run_cli({"pipeline", "translation", "--model", kLangId, "hi"}), "unknown pipeline task \"translation\"");
-  expect_error(run_cli({"pipeline", "fill-mask", "--model", seqcls, "Hello [MASK]"}), "needs a model with a AutoModelForMaskedLM head");
+  expect_error(run_cli({"pipeline", "fill-mask", "--model", seqcls, "Hello [MASK]"}), "fill-mask needs a *ForMaskedLM model (AutoModelForMaskedLM)");
   expect_error(run_cli({"pipeline", "token-classification", "--model", seqcls, "Hello"}), "BertForSequenceClassification");
   expect_error(run_cli({"pipeline", "text-classification", "--model", kLangId, ""}), "input 1 is empty");
   expect_error(run_cli({"pipeline", "text-classification", "--model", kLangId}), "no inputs");
