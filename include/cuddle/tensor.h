@@ -27,8 +27,8 @@ class Storage {
  public:
   Storage(void* data, size_t nbytes, std::shared_ptr<const void> keepalive)
       : data_(data), nbytes_(nbytes), keepalive_(std::move(keepalive)) {}
-  // A new zero-filled, 64-byte aligned buffer.
-  static std::shared_ptr<Storage> allocate(size_t nbytes);
+  // A new 64-byte aligned buffer, zero-filled unless `zero` is false.
+  static std::shared_ptr<Storage> allocate(size_t nbytes, bool zero = true);
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
   // True when the bytes belong to a read-only file mapping.
@@ -48,8 +48,8 @@ class Tensor {
 
   // Zero-filled contiguous tensor.
   static Tensor zeros(const Shape& shape, DType dtype = DType::F32);
-  // Contiguous tensor whose contents are unspecified until written (currently zeroed too,
-  // since the allocator zero-fills; callers must not rely on it).
+  // Contiguous tensor whose contents are unspecified until written: for outputs that the
+  // caller overwrites entirely (skipping the fill saves a pass over every activation).
   static Tensor empty(const Shape& shape, DType dtype = DType::F32);
   // A view of `storage` starting at `byte_offset`, contiguous with `shape`.
   static Tensor from_storage(std::shared_ptr<Storage> storage, DType dtype, const Shape& shape,
@@ -113,6 +113,7 @@ class Tensor {
   Shape shape_;
   Shape strides_;
   int64_t offset_ = 0;
+  static Tensor allocate(const Shape& shape, DType dtype, bool zero);
   int64_t normalize_dim(int64_t d, int64_t ndim_plus = 0) const;
   Tensor with_layout(Shape shape, Shape strides, int64_t offset) const;
 };

@@ -114,25 +114,27 @@ Shape contiguous_strides(const Shape& shape) {
   return st;
 }
 
-std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, bool zero) {
   size_t rounded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded);
   if (!p) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
-  std::memset(p, 0, rounded);
+  if (zero) std::memset(p, 0, rounded);
   std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
   return std::make_shared<Storage>(p, nbytes, std::move(owner));
 }
 
-Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+Tensor Tensor::allocate(const Shape& shape, DType dtype, bool zero) {
   Tensor t;
-  t.storage_ = Storage::allocate(static_cast<size_t>(dtype_nbytes(dtype, shape_numel(shape))));
+  t.storage_ = Storage::allocate(static_cast<size_t>(dtype_nbytes(dtype, shape_numel(shape))), zero);
   t.dtype_ = dtype;
   t.shape_ = shape;
   t.strides_ = contiguous_strides(shape);
   return t;
 }
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) { return zeros(shape, dtype); }
+Tensor Tensor::zeros(const Shape& shape, DType dtype) { return allocate(shape, dtype, true); }
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) { return allocate(shape, dtype, false); }
 
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, DType dtype, const Shape& shape,
                             size_t byte_offset) {
