@@ -414,6 +414,9 @@ bool needs_quotes(const std::string& s) {
       !((s[0] == '-' || s[0] == '?' || s[0] == ':') && s.size() > 1 && s[1] != ' '))
     return true;
   if (s.front() == ' ' || s.back() == ' ') return true;
+  // A quote inside a plain scalar is valid YAML, but after ", " or "[" the parser here (as a
+  // flow-style reader) takes it for the start of a quoted scalar: quote such text instead.
+  if (s.find_first_of("'\"") != std::string::npos) return true;
   if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos || s.back() == ':') return true;
   if (iequals(s, ".inf") || iequals(s, "-.inf") || iequals(s, ".nan") || s == "---" || s == "...") return true;
   return false;
