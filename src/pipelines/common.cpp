@@ -26,6 +26,16 @@ std::vector<Encoding> encode_texts(const AutoTokenizer& tokenizer, const std::ve
   return t.encode_batch(in);
 }
 
+EncodedTexts encode_inputs(const PreTrainedModel& model, const AutoTokenizer& tokenizer,
+                           const std::vector<PipelineInput>& inputs) {
+  EncodedTexts e;
+  for (const auto& in : inputs) e.texts.push_back(in.text);
+  TruncationParams trunc;
+  trunc.max_length = max_input_length(model, tokenizer);
+  e.encodings = encode_texts(tokenizer, e.texts, trunc);
+  return e;
+}
+
 std::vector<Encoding> encode_pairs(const AutoTokenizer& tokenizer,
                                    const std::vector<std::pair<std::string, std::string>>& pairs,
                                    const TruncationParams& truncation) {

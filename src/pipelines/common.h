@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cuddle/models.h"
+#include "cuddle/pipeline.h"
 #include "cuddle/tokenizer.h"
 
 namespace cuddle::pipelines {
@@ -20,6 +21,14 @@ size_t max_input_length(const PreTrainedModel& model, const AutoTokenizer& token
 // transformers would fail on an over-long input, cuddle truncates it; docs/pipelines.md).
 std::vector<Encoding> encode_texts(const AutoTokenizer& tokenizer, const std::vector<std::string>& texts,
                                    const TruncationParams& truncation);
+// Every task's first step: the texts of `inputs`, encoded by encode_texts truncated to
+// max_input_length.
+struct EncodedTexts {
+  std::vector<std::string> texts;
+  std::vector<Encoding> encodings;
+};
+EncodedTexts encode_inputs(const PreTrainedModel& model, const AutoTokenizer& tokenizer,
+                           const std::vector<PipelineInput>& inputs);
 std::vector<Encoding> encode_pairs(const AutoTokenizer& tokenizer,
                                    const std::vector<std::pair<std::string, std::string>>& pairs,
                                    const TruncationParams& truncation);

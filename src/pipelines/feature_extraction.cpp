@@ -28,11 +28,8 @@ class FeatureExtraction : public PipelineTask {
   using PipelineTask::PipelineTask;
 
   PipelineOutput run(const std::vector<PipelineInput>& inputs, const PipelineOptions& o) const override {
-    std::vector<std::string> texts;
-    for (const auto& in : inputs) texts.push_back(in.text);
-    TruncationParams trunc;
-    trunc.max_length = max_input_length(model(), tokenizer());
-    auto encodings = encode_texts(tokenizer(), texts, trunc);
+    const EncodedTexts encoded = encode_inputs(model(), tokenizer(), inputs);
+    const std::vector<Encoding>& encodings = encoded.encodings;
     auto first = [](const ModelOutputs& out) -> const Tensor& { return out.tensors.front().second; };
     auto rows = forward_rows(model(), tokenizer(), encodings, o.batch_size, {first},
                              [](const Tensor& t) { return t.dim() >= 3; });

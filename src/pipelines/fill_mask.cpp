@@ -19,11 +19,9 @@ class FillMask : public PipelineTask {
       : PipelineTask("fill-mask", std::move(m), std::move(t), o), mask_id_(mask_id), mask_token_(std::move(mask_token)) {}
 
   PipelineOutput run(const std::vector<PipelineInput>& inputs, const PipelineOptions& o) const override {
-    std::vector<std::string> texts;
-    for (const auto& in : inputs) texts.push_back(in.text);
-    TruncationParams trunc;
-    trunc.max_length = max_input_length(model(), tokenizer());
-    auto encodings = encode_texts(tokenizer(), texts, trunc);
+    const EncodedTexts encoded = encode_inputs(model(), tokenizer(), inputs);
+    const std::vector<std::string>& texts = encoded.texts;
+    const std::vector<Encoding>& encodings = encoded.encodings;
     for (size_t i = 0; i < encodings.size(); ++i)
       if (std::find(encodings[i].ids.begin(), encodings[i].ids.end(), mask_id_) == encodings[i].ids.end())
         throw Error("fill-mask: no mask token (" + mask_token_ + ") in input " + std::to_string(i + 1) + ": \"" +

@@ -28,11 +28,8 @@ class TextClassification : public PipelineTask {
   PipelineOutput run(const std::vector<PipelineInput>& inputs, const PipelineOptions& o) const override {
     const ModelConfig& cfg = model().config();
     ScoreFunction fn = score_function(cfg, o.function_to_apply);
-    std::vector<std::string> texts;
-    for (const auto& in : inputs) texts.push_back(in.text);
-    TruncationParams trunc;
-    trunc.max_length = max_input_length(model(), tokenizer());
-    auto encodings = encode_texts(tokenizer(), texts, trunc);
+    const EncodedTexts encoded = encode_inputs(model(), tokenizer(), inputs);
+    const std::vector<Encoding>& encodings = encoded.encodings;
     auto rows = forward_rows(model(), tokenizer(), encodings, o.batch_size, {output_named("logits")},
                              [](const Tensor&) { return false; });
     PipelineOutput out = PipelineOutput::array();
