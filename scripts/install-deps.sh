@@ -15,12 +15,17 @@ PACKAGES=(
   libpcre2-dev libutf8proc-dev        # tokenizers: regex with JIT, Unicode
   libjpeg62-turbo-dev libpng-dev      # images, decoded as Pillow decodes them
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev  # Hub client and server
-  nodejs npm                          # reference implementations for differential tests
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm run the reference implementations of the differential tests. A machine
+# may already have them from another source (NodeSource's nodejs bundles npm and conflicts
+# with Debian's npm package), so look for the commands, not the Debian packages.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 # Always refresh the package lists first (an old list can miss packages or versions).
 $SUDO apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
