@@ -132,6 +132,25 @@ Encoding into_encoding(const PreTokenizedString& pts, std::optional<uint32_t> wo
   return e;
 }
 
+// Runs encode(i) for i in [0, n) on the OpenMP pool. An exception cannot leave a parallel
+// region, so each input's error is kept and the first one rethrown, naming the input.
+template <typename Encode>
+std::vector<Encoding> encode_each(size_t n, const Encode& encode) {
+  std::vector<Encoding> out(n);
+  std::vector<std::string> errors(n);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (long i = 0; i < static_cast<long>(n); ++i) {
+    try {
+      out[i] = encode(static_cast<size_t>(i));
+    } catch (const std::exception& e) {
+      errors[i] = e.what();
+    }
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (!errors[i].empty()) throw Error("batch input " + std::to_string(i) + ": " + errors[i]);
+  return out;
+}
+
 }  // namespace
 
 static Encoding encode_sequence(const TokenizerCore& c, const std::optional<TruncationParams>& trunc,
@@ -188,36 +207,19 @@ Encoding Tokenizer::encode_pair(const TextInput& a, const TextInput& b, bool add
 
 std::vector<Encoding> Tokenizer::encode_batch(const std::vector<TextInput>& texts, bool add_special_tokens,
                                               OffsetType offsets) const {
-  std::vector<Encoding> out(texts.size());
-  std::vector<std::string> errors(texts.size());
-#pragma omp parallel for schedule(dynamic, 16)
-  for (long i = 0; i < static_cast<long>(texts.size()); ++i) {
-    try {
-      out[i] = encode_impl(*core_, truncation_, std::nullopt, texts[i], nullptr, add_special_tokens, offsets);
-    } catch (const std::exception& e) {
-      errors[i] = e.what();
-    }
-  }
-  for (size_t i = 0; i < errors.size(); ++i)
-    if (!errors[i].empty()) throw Error("batch input " + std::to_string(i) + ": " + errors[i]);
+  std::vector<Encoding> out = encode_each(texts.size(), [&](size_t i) {
+    return encode_impl(*core_, truncation_, std::nullopt, texts[i], nullptr, add_special_tokens, offsets);
+  });
   if (padding_) pad(out, *padding_);
   return out;
 }
 
 std::vector<Encoding> Tokenizer::encode_batch_pairs(const std::vector<std::pair<TextInput, TextInput>>& pairs,
                                                     bool add_special_tokens, OffsetType offsets) const {
-  std::vector<Encoding> out(pairs.size());
-  std::vector<std::string> errors(pairs.size());
-#pragma omp parallel for schedule(dynamic, 16)
-  for (long i = 0; i < static_cast<long>(pairs.size()); ++i) {
-    try {
-      out[i] = encode_impl(*core_, truncation_, std::nullopt, pairs[i].first, &pairs[i].second, add_special_tokens, offsets);
-    } catch (const std::exception& e) {
-      errors[i] = e.what();
-    }
-  }
-  for (size_t i = 0; i < errors.size(); ++i)
-    if (!errors[i].empty()) throw Error("batch input " + std::to_string(i) + ": " + errors[i]);
+  std::vector<Encoding> out = encode_each(pairs.size(), [&](size_t i) {
+    return encode_impl(*core_, truncation_, std::nullopt, pairs[i].first, &pairs[i].second, add_special_tokens,
+                       offsets);
+  });
   if (padding_) pad(out, *padding_);
   return out;
 }
