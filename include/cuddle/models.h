@@ -16,13 +16,24 @@
 namespace cuddle {
 
 // What the model is for: which head sits on the base model (transformers' Auto classes).
-enum class ModelTask { Base, MaskedLM, SequenceClassification, TokenClassification, QuestionAnswering };
+enum class ModelTask {
+  Base,
+  MaskedLM,
+  SequenceClassification,
+  TokenClassification,
+  QuestionAnswering,
+  ImageClassification,
+  ObjectDetection,
+  ZeroShotImageClassification,
+};
 std::string_view task_name(ModelTask task);  // "AutoModelForMaskedLM", ...
 
 struct ModelInputs {
   Tensor input_ids;       // [B, S] integer
   Tensor attention_mask;  // [B, S], 1 = token, 0 = padding; undefined = all ones
   Tensor token_type_ids;  // [B, S]; undefined = zeros (ignored by models without segments)
+  Tensor pixel_values;    // [B, C, H, W] f32, as the model's image processor produced it
+  Tensor pixel_mask;      // [B, H, W], 1 = real pixel, 0 = padding; undefined = all ones
 };
 
 struct ModelOutputs {
@@ -86,6 +97,9 @@ struct AutoModelForMaskedLM { static std::unique_ptr<PreTrainedModel> from_pretr
 struct AutoModelForSequenceClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
 struct AutoModelForTokenClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
 struct AutoModelForQuestionAnswering { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+struct AutoModelForImageClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+struct AutoModelForObjectDetection { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+struct AutoModelForZeroShotImageClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
 
 // Every architecture name the registry knows, e.g. "RobertaForMaskedLM".
 std::vector<std::string> supported_architectures();

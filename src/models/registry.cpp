@@ -34,6 +34,9 @@ std::string_view task_name(ModelTask task) {
     case ModelTask::SequenceClassification: return "AutoModelForSequenceClassification";
     case ModelTask::TokenClassification: return "AutoModelForTokenClassification";
     case ModelTask::QuestionAnswering: return "AutoModelForQuestionAnswering";
+    case ModelTask::ImageClassification: return "AutoModelForImageClassification";
+    case ModelTask::ObjectDetection: return "AutoModelForObjectDetection";
+    case ModelTask::ZeroShotImageClassification: return "AutoModelForZeroShotImageClassification";
   }
   return "?";
 }
@@ -57,6 +60,9 @@ std::unique_ptr<PreTrainedModel> build_and_load(const std::string& dir,
                                                 std::shared_ptr<const ModelConfig> config,
                                                 const models::ModelFamily& family, ModelTask task) {
   auto model = family.create(config, task);
+  if (!model)
+    throw FormatError(config->path + ": model_type \"" + config->model_type + "\" has no " +
+                      std::string(task_name(task)) + " class");
   model->load_weights(SafetensorsCheckpoint::open(dir));
   return model;
 }
@@ -99,6 +105,18 @@ std::unique_ptr<PreTrainedModel> AutoModelForTokenClassification::from_pretraine
 std::unique_ptr<PreTrainedModel> AutoModelForQuestionAnswering::from_pretrained(
     const std::string& dir) {
   return load_model(dir, ModelTask::QuestionAnswering);
+}
+std::unique_ptr<PreTrainedModel> AutoModelForImageClassification::from_pretrained(
+    const std::string& dir) {
+  return load_model(dir, ModelTask::ImageClassification);
+}
+std::unique_ptr<PreTrainedModel> AutoModelForObjectDetection::from_pretrained(
+    const std::string& dir) {
+  return load_model(dir, ModelTask::ObjectDetection);
+}
+std::unique_ptr<PreTrainedModel> AutoModelForZeroShotImageClassification::from_pretrained(
+    const std::string& dir) {
+  return load_model(dir, ModelTask::ZeroShotImageClassification);
 }
 
 std::vector<std::string> supported_architectures() {

@@ -43,7 +43,10 @@ const char* head_suffix(ModelTask head) {
     case ModelTask::TokenClassification: return "ForTokenClassification";
     case ModelTask::MaskedLM: return "ForMaskedLM";
     case ModelTask::QuestionAnswering: return "ForQuestionAnswering";
-    case ModelTask::Base: return "";
+    case ModelTask::ImageClassification: return "ForImageClassification";
+    case ModelTask::ObjectDetection: return "ForObjectDetection";
+    case ModelTask::Base:
+    case ModelTask::ZeroShotImageClassification: return "";
   }
   return "";
 }

@@ -75,7 +75,10 @@ TEST(Architectures, EveryRegisteredClassLoadsAndRuns) {
       std::vector<int64_t> ids(B * S), mask(B * S, 1);
       for (int64_t i = 0; i < B * S; ++i) ids[i] = 5 + i;
       mask.back() = 0;
-      ModelOutputs out = model->forward({Tensor::from_vector(ids, {B, S}), Tensor::from_vector(mask, {B, S}), {}});
+      ModelInputs in;
+      in.input_ids = Tensor::from_vector(ids, {B, S});
+      in.attention_mask = Tensor::from_vector(mask, {B, S});
+      ModelOutputs out = model->forward(in);
       const int64_t H = out.get("hidden_states.0").size(2);
       EXPECT_TRUE(out.contains("hidden_states.2"));
       switch (task) {
@@ -95,6 +98,8 @@ TEST(Architectures, EveryRegisteredClassLoadsAndRuns) {
           EXPECT_EQ(out.get("start_logits").shape(), (Shape{B, S}));
           EXPECT_EQ(out.get("end_logits").shape(), (Shape{B, S}));
           break;
+        default:
+          FAIL() << "text architecture with a vision task: " << arch;
       }
       for (const auto& [name, t] : out.tensors)
         for (float v : t.to_float_vector()) ASSERT_TRUE(std::isfinite(v)) << name;

@@ -65,7 +65,9 @@ TEST(LangId, MatchesTransformersPipelineOnAllHeldOutTexts) {
         mask[i * S + s] = 1;
       }
     const Shape shape{static_cast<int64_t>(n), S};
-    ModelInputs in{Tensor::from_vector(batch_ids, shape), Tensor::from_vector(mask, shape), {}};
+    ModelInputs in;
+    in.input_ids = Tensor::from_vector(batch_ids, shape);
+    in.attention_mask = Tensor::from_vector(mask, shape);
     const auto probs = ops::softmax(model->forward(in, false).get("logits")).to_float_vector();
     const int64_t L = model->config().num_labels;
     for (size_t i = 0; i < n; ++i) {

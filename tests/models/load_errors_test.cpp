@@ -28,8 +28,11 @@ void write_model(const test::TempDir& dir, const std::string& fixture, Edit edit
 
 ModelInputs fixture_inputs(const std::string& fixture) {
   SafetensorsFile ref = SafetensorsFile::open(test::fixture(fixture + "/reference.safetensors"));
-  return {ref.tensor("input_ids").clone(), ref.tensor("attention_mask").clone(),
-          ref.contains("token_type_ids") ? ref.tensor("token_type_ids").clone() : Tensor()};
+  ModelInputs in;
+  in.input_ids = ref.tensor("input_ids").clone();
+  in.attention_mask = ref.tensor("attention_mask").clone();
+  if (ref.contains("token_type_ids")) in.token_type_ids = ref.tensor("token_type_ids").clone();
+  return in;
 }
 
 double max_diff(const Tensor& a, const Tensor& b) {

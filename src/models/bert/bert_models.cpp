@@ -159,6 +159,8 @@ std::unique_ptr<PreTrainedModel> create_bert(std::shared_ptr<const ModelConfig> 
       return std::make_unique<BertForSequenceClassification>(config);
     case ModelTask::TokenClassification: return std::make_unique<BertTokenClassification>(config, kBert);
     case ModelTask::QuestionAnswering: return std::make_unique<BertQuestionAnswering>(config, kBert);
+
+    default: break;  // vision tasks: no such head in this family (load_model says so)
   }
   return nullptr;
 }

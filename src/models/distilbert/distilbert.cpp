@@ -244,6 +244,8 @@ std::unique_ptr<PreTrainedModel> create_distilbert(std::shared_ptr<const ModelCo
     case ModelTask::SequenceClassification: return std::make_unique<DistilBertForSequenceClassification>(c);
     case ModelTask::TokenClassification: return std::make_unique<DistilBertForTokenClassification>(c);
     case ModelTask::QuestionAnswering: return std::make_unique<DistilBertForQuestionAnswering>(c);
+
+    default: break;  // vision tasks: no such head in this family (load_model says so)
   }
   return nullptr;
 }

@@ -90,6 +90,8 @@ std::unique_ptr<PreTrainedModel> create_roberta_style(std::shared_ptr<const Mode
       return std::make_unique<RobertaForSequenceClassification>(config, v);
     case ModelTask::TokenClassification: return std::make_unique<BertTokenClassification>(config, v);
     case ModelTask::QuestionAnswering: return std::make_unique<BertQuestionAnswering>(config, v);
+
+    default: break;  // vision tasks: no such head in this family (load_model says so)
   }
   return nullptr;
 }
