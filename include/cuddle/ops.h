@@ -68,12 +68,14 @@ inline Tensor tanh(const Tensor& x) { return activation(x, Activation::Tanh); }
 // ShapeError naming the id.
 Tensor embedding(const Tensor& weight, const Tensor& ids);
 
-// Non-causal multi-head scaled dot-product attention. q, k, v: [B, S, H*D] whose last
-// dimension is contiguous and whose rows share one stride (slices of a fused QKV
-// projection qualify without a copy). attention_mask: [B, S] with 1 for tokens to attend
-// to and 0 for padding (transformers' attention_mask), or undefined. Masked keys get the
-// float minimum added to their scores, as transformers does. Returns [B, S, H*D].
+// Multi-head scaled dot-product attention. q: [B, Sq, H*D]; k, v: [B, Sk, H*D] (Sk == Sq
+// for self-attention; cross-attention may differ). Each must have a contiguous last
+// dimension and one row stride (slices of a fused QKV projection qualify without a copy).
+// attention_mask: [B, Sk] with 1 for keys to attend to and 0 for padding (transformers'
+// attention_mask), or undefined. Masked keys get the float minimum added to their scores,
+// as transformers does. causal: query i attends to keys 0..i only (decoders and CLIP's
+// text tower; needs Sq == Sk). Returns [B, Sq, H*D].
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t num_heads,
-                 const Tensor& attention_mask = {});
+                 const Tensor& attention_mask = {}, bool causal = false);
 
 }  // namespace cuddle::ops

@@ -1,6 +1,7 @@
 #include "kernels/reference.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 namespace cuddle::test {
@@ -86,25 +87,26 @@ std::vector<float> ref_softmax(const std::vector<float>& x, int64_t rows, int64_
 }
 
 std::vector<float> ref_attention(const std::vector<float>& q, const std::vector<float>& k,
-                                 const std::vector<float>& v, int64_t ld, int64_t B, int64_t S,
-                                 int64_t H, int64_t D, float scale,
-                                 const std::vector<float>& key_bias) {
-  std::vector<float> ctx(static_cast<size_t>(B * S * H * D));
-  std::vector<float> row(static_cast<size_t>(S));
+                                 const std::vector<float>& v, int64_t ldq, int64_t ldkv,
+                                 int64_t B, int64_t Sq, int64_t Sk, int64_t H, int64_t D,
+                                 float scale, const std::vector<float>& key_bias, bool causal) {
+  std::vector<float> ctx(static_cast<size_t>(B * Sq * H * D));
+  std::vector<float> row(static_cast<size_t>(Sk));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h)
-      for (int64_t i = 0; i < S; ++i) {
-        for (int64_t j = 0; j < S; ++j) {
+      for (int64_t i = 0; i < Sq; ++i) {
+        for (int64_t j = 0; j < Sk; ++j) {
           double s = 0;
           for (int64_t d = 0; d < D; ++d)
-            s += double(q[(b * S + i) * ld + h * D + d]) * k[(b * S + j) * ld + h * D + d];
-          row[j] = static_cast<float>(s * scale) + (key_bias.empty() ? 0.0f : key_bias[b * S + j]);
+            s += double(q[(b * Sq + i) * ldq + h * D + d]) * k[(b * Sk + j) * ldkv + h * D + d];
+          row[j] = static_cast<float>(s * scale) + (key_bias.empty() ? 0.0f : key_bias[b * Sk + j]);
+          if (causal && j > i) row[j] = -FLT_MAX;  // transformers' causal mask
         }
-        auto p = ref_softmax(row, 1, S);
+        auto p = ref_softmax(row, 1, Sk);
         for (int64_t d = 0; d < D; ++d) {
           double s = 0;
-          for (int64_t j = 0; j < S; ++j) s += double(p[j]) * v[(b * S + j) * ld + h * D + d];
-          ctx[(b * S + i) * H * D + h * D + d] = static_cast<float>(s);
+          for (int64_t j = 0; j < Sk; ++j) s += double(p[j]) * v[(b * Sk + j) * ldkv + h * D + d];
+          ctx[(b * Sq + i) * H * D + h * D + d] = static_cast<float>(s);
         }
       }
   return ctx;

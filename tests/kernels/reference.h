@@ -23,9 +23,11 @@ std::vector<float> ref_layer_norm(const std::vector<float>& x, const std::vector
                                   int64_t rows, int64_t n, float eps);
 std::vector<float> ref_softmax(const std::vector<float>& x, int64_t rows, int64_t n);
 // q, k, v: [B, S, ld] with head h at columns h*D .. h*D+D; key_bias [B, S] or empty.
+// Attention with q rows ldq apart ([B, Sq, H*D]) and k, v rows ldkv apart ([B, Sk, H*D]);
+// key_bias empty or [B, Sk]; causal hides keys after each query.
 std::vector<float> ref_attention(const std::vector<float>& q, const std::vector<float>& k,
-                                 const std::vector<float>& v, int64_t ld, int64_t B, int64_t S,
-                                 int64_t H, int64_t D, float scale,
-                                 const std::vector<float>& key_bias);
+                                 const std::vector<float>& v, int64_t ldq, int64_t ldkv,
+                                 int64_t B, int64_t Sq, int64_t Sk, int64_t H, int64_t D,
+                                 float scale, const std::vector<float>& key_bias, bool causal);
 
 }  // namespace cuddle::test

@@ -97,4 +97,21 @@ TEST(Ops, AttentionOnFusedSlicesWithPadding) {
   EXPECT_NEAR(padded[0], 5.0, 1e-6);
   EXPECT_NEAR(padded[1], 5.0, 1e-6);
   EXPECT_NE(error_of([&] { ops::attention(q, k, v, 2); }).find("divisible"), std::string::npos);
+  // Causal: the first query sees only the first key.
+  auto causal = ops::attention(q, k, v, 1, {}, /*causal=*/true).to_float_vector();
+  EXPECT_NEAR(causal[0], 5.0, 1e-6);
+  EXPECT_NEAR(causal[1], 6.0, 1e-6);
+}
+
+TEST(Ops, CrossAttentionShapes) {
+  // One query over three keys of width 1: equal scores average v.
+  Tensor q = f32({0}, {1, 1, 1}), k = f32({1, 1, 1}, {1, 3, 1}), v = f32({3, 6, 9}, {1, 3, 1});
+  auto out = ops::attention(q, k, v, 1);
+  EXPECT_EQ(out.shape(), (Shape{1, 1, 1}));
+  EXPECT_NEAR(out.to_float_vector()[0], 6.0, 1e-6);
+  Tensor mask = Tensor::from_vector<int64_t>({1, 1, 0}, {1, 3});
+  EXPECT_NEAR(ops::attention(q, k, v, 1, mask).to_float_vector()[0], 4.5, 1e-6);
+  EXPECT_NE(error_of([&] { ops::attention(q, k, v, 1, {}, true); }).find("causal"), std::string::npos);
+  EXPECT_NE(error_of([&] { ops::attention(q, k, f32({1, 2}, {1, 2, 1}), 1); }).find("[B, Sk, W]"),
+            std::string::npos);
 }

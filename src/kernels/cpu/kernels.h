@@ -34,13 +34,18 @@ void add_layer_norm(const float* x, const float* residual, const float* gamma, c
 // In place softmax over each of `rows` rows of n elements (max-subtracted, as torch).
 void softmax(float* x, int64_t rows, int64_t n);
 
-// Multi-head scaled dot-product attention, non-causal, for B sequences of S tokens and H
-// heads of size D. q, k, v point at [B, S, H*D] matrices whose rows are `ld` floats apart
-// (ld = 3*H*D when they are slices of one fused QKV projection). key_bias is null or an
-// additive [B, S] mask over keys (0 or the float minimum, as transformers builds it).
-// ctx receives [B, S, H*D] contiguous. Parallel over (batch, head).
-void attention(const float* q, const float* k, const float* v, int64_t ld, int64_t B, int64_t S,
-               int64_t H, int64_t D, float scale, const float* key_bias, float* ctx);
+// Multi-head scaled dot-product attention for B sequences, H heads of size D: Sq queries
+// attend to Sk keys. q points at [B, Sq, H*D] rows `ldq` floats apart; k and v at
+// [B, Sk, H*D] rows `ldkv` floats apart (ld = 3*H*D when they are slices of one fused QKV
+// projection). key_bias is null or an additive [B, Sk] mask over keys (0 or the float
+// minimum, as transformers builds it). causal: query i sees keys 0..i only (Sq == Sk).
+// ctx receives [B, Sq, H*D] contiguous. Parallel over (batch, head).
+struct AttentionShape {
+  int64_t B, Sq, Sk, H, D;
+  int64_t ldq, ldkv;
+};
+void attention(const float* q, const float* k, const float* v, const AttentionShape& shape,
+               float scale, const float* key_bias, bool causal, float* ctx);
 
 // out[t,:] = table[ids[t],:] for n columns; ids already validated by the caller.
 void embedding(int64_t tokens, int64_t n, const float* table, const int64_t* ids, float* out);
