@@ -37,4 +37,11 @@ struct ModelConfig {
 // the key and the supported types).
 std::shared_ptr<const ModelConfig> load_config(const std::string& dir_or_file);
 
+// transformers' AutoConfig: load_config of a model folder or of a Hub repo id resolved
+// through the huggingface_hub cache at `revision` (hub::resolve_pretrained).
+struct AutoConfig {
+  static std::shared_ptr<const ModelConfig> from_pretrained(const std::string& name_or_path,
+                                                            const std::string& revision = "main");
+};
+
 }  // namespace cuddle

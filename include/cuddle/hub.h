@@ -96,10 +96,15 @@ std::string hf_hub_download(const HubConfig& cfg, const std::string& repo_id,
 std::string snapshot_download(const HubConfig& cfg, const std::string& repo_id,
                               const DownloadOptions& opts = {});
 
-// `from_pretrained` resolution: an existing local folder is returned as is; otherwise the repo
-// is downloaded (or found in the cache when offline) and its snapshot folder returned.
+// `from_pretrained` resolution: an existing local file or folder is returned as is; a name
+// that looks like a path (starts with /, ., ~ or has more than one /) but does not exist is
+// an IoError; anything else is a repo id, downloaded (or found in the cache when offline)
+// and its snapshot folder returned.
 std::string resolve_pretrained(const HubConfig& cfg, const std::string& name_or_path,
                                const std::string& revision = "main");
+// The same with the configuration of the environment (HubConfig::from_env()): what every
+// from_pretrained of cuddle calls.
+std::string resolve_pretrained(const std::string& name_or_path, const std::string& revision = "main");
 
 // ---- repository API ----------------------------------------------------------------------
 

@@ -91,15 +91,28 @@ std::unique_ptr<PreTrainedModel> load_model(const std::string& dir, ModelTask ta
 // The class named by config.json's architectures[0] (what `cuddle forward` runs).
 std::unique_ptr<PreTrainedModel> load_model_from_architectures(const std::string& dir);
 
-// transformers' Auto classes, spelled as they are there.
-struct AutoModel { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
-struct AutoModelForMaskedLM { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
-struct AutoModelForSequenceClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
-struct AutoModelForTokenClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
-struct AutoModelForQuestionAnswering { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
-struct AutoModelForImageClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
-struct AutoModelForObjectDetection { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
-struct AutoModelForZeroShotImageClassification { static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& dir); };
+// load_model of a model folder or of a Hub repo id resolved through the huggingface_hub
+// cache at `revision` (branch, tag or 40-hex commit; hub::resolve_pretrained, docs/hub.md).
+std::unique_ptr<PreTrainedModel> load_pretrained(const std::string& name_or_path, const std::string& revision,
+                                                 ModelTask task);
+
+// transformers' Auto classes, spelled as they are there: AutoModelForSequenceClassification::
+// from_pretrained("org/name") or from_pretrained("path/to/folder").
+template <ModelTask Task>
+struct AutoModelFor {
+  static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& name_or_path,
+                                                          const std::string& revision = "main") {
+    return load_pretrained(name_or_path, revision, Task);
+  }
+};
+using AutoModel = AutoModelFor<ModelTask::Base>;
+using AutoModelForMaskedLM = AutoModelFor<ModelTask::MaskedLM>;
+using AutoModelForSequenceClassification = AutoModelFor<ModelTask::SequenceClassification>;
+using AutoModelForTokenClassification = AutoModelFor<ModelTask::TokenClassification>;
+using AutoModelForQuestionAnswering = AutoModelFor<ModelTask::QuestionAnswering>;
+using AutoModelForImageClassification = AutoModelFor<ModelTask::ImageClassification>;
+using AutoModelForObjectDetection = AutoModelFor<ModelTask::ObjectDetection>;
+using AutoModelForZeroShotImageClassification = AutoModelFor<ModelTask::ZeroShotImageClassification>;
 
 // Every architecture name the registry knows, e.g. "RobertaForMaskedLM".
 std::vector<std::string> supported_architectures();

@@ -173,8 +173,9 @@ struct CallOptions {
 
 class AutoTokenizer {
  public:
-  // `path`: a model folder or a tokenizer.json file.
-  static AutoTokenizer from_pretrained(const std::string& path);
+  // `name_or_path`: a model folder, a tokenizer.json file, or a Hub repo id resolved through
+  // the huggingface_hub cache at `revision` (hub::resolve_pretrained).
+  static AutoTokenizer from_pretrained(const std::string& name_or_path, const std::string& revision = "main");
 
   BatchEncoding operator()(const std::vector<std::string>& texts, const CallOptions& opts = {}) const;
   BatchEncoding operator()(const std::vector<std::pair<std::string, std::string>>& pairs, const CallOptions& opts = {}) const;

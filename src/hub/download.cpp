@@ -3,6 +3,7 @@
 // <etag>.incomplete (resumed with Range), verified, renamed, and linked from the snapshot.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -293,11 +294,23 @@ std::string snapshot_download(const HubConfig& cfg, const std::string& repo_id, 
   return opts.local_dir.empty() ? cache.snapshot_dir(info.sha) : opts.local_dir;
 }
 
+namespace {
+bool looks_like_path(const std::string& s) {
+  return s.empty() || s[0] == '/' || s[0] == '.' || s[0] == '~' || std::count(s.begin(), s.end(), '/') > 1;
+}
+}  // namespace
+
 std::string resolve_pretrained(const HubConfig& cfg, const std::string& name_or_path, const std::string& revision) {
-  if (fs::is_directory(name_or_path)) return name_or_path;
+  if (fs::exists(name_or_path)) return name_or_path;
+  if (looks_like_path(name_or_path))
+    throw IoError(name_or_path + ": does not exist (expected a local file or folder, or an org/name Hub repo id)");
   DownloadOptions opts;
   opts.revision = revision;
   return snapshot_download(cfg, name_or_path, opts);
+}
+
+std::string resolve_pretrained(const std::string& name_or_path, const std::string& revision) {
+  return resolve_pretrained(HubConfig::from_env(), name_or_path, revision);
 }
 
 }  // namespace cuddle::hub

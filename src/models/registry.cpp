@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "cuddle/error.h"
+#include "cuddle/hub.h"
 
 namespace cuddle {
 
@@ -88,35 +89,14 @@ std::unique_ptr<PreTrainedModel> load_model_from_architectures(const std::string
                     config->model_type + " (supported: " + known + ")");
 }
 
-std::unique_ptr<PreTrainedModel> AutoModel::from_pretrained(const std::string& dir) {
-  return load_model(dir, ModelTask::Base);
+std::unique_ptr<PreTrainedModel> load_pretrained(const std::string& name_or_path, const std::string& revision,
+                                                 ModelTask task) {
+  return load_model(hub::resolve_pretrained(name_or_path, revision), task);
 }
-std::unique_ptr<PreTrainedModel> AutoModelForMaskedLM::from_pretrained(const std::string& dir) {
-  return load_model(dir, ModelTask::MaskedLM);
-}
-std::unique_ptr<PreTrainedModel> AutoModelForSequenceClassification::from_pretrained(
-    const std::string& dir) {
-  return load_model(dir, ModelTask::SequenceClassification);
-}
-std::unique_ptr<PreTrainedModel> AutoModelForTokenClassification::from_pretrained(
-    const std::string& dir) {
-  return load_model(dir, ModelTask::TokenClassification);
-}
-std::unique_ptr<PreTrainedModel> AutoModelForQuestionAnswering::from_pretrained(
-    const std::string& dir) {
-  return load_model(dir, ModelTask::QuestionAnswering);
-}
-std::unique_ptr<PreTrainedModel> AutoModelForImageClassification::from_pretrained(
-    const std::string& dir) {
-  return load_model(dir, ModelTask::ImageClassification);
-}
-std::unique_ptr<PreTrainedModel> AutoModelForObjectDetection::from_pretrained(
-    const std::string& dir) {
-  return load_model(dir, ModelTask::ObjectDetection);
-}
-std::unique_ptr<PreTrainedModel> AutoModelForZeroShotImageClassification::from_pretrained(
-    const std::string& dir) {
-  return load_model(dir, ModelTask::ZeroShotImageClassification);
+
+std::shared_ptr<const ModelConfig> AutoConfig::from_pretrained(const std::string& name_or_path,
+                                                               const std::string& revision) {
+  return load_config(hub::resolve_pretrained(name_or_path, revision));
 }
 
 std::vector<std::string> supported_architectures() {

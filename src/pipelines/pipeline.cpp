@@ -1,13 +1,11 @@
 // The pipeline() factory: task names, the model head each task needs, model resolution.
 #include <algorithm>
-#include <filesystem>
 
 #include "cuddle/hub.h"
 #include "pipelines/task.h"
 
 namespace cuddle {
 
-namespace fs = std::filesystem;
 using namespace pipelines;
 
 namespace {
@@ -66,10 +64,6 @@ void check_head(const ModelConfig& config, const TaskEntry& task) {
                 std::string(task_name(task.head)) + "), but this checkpoint is " + arch);
 }
 
-bool looks_like_path(const std::string& s) {
-  return s.empty() || s[0] == '/' || s[0] == '.' || s[0] == '~' || std::count(s.begin(), s.end(), '/') > 1;
-}
-
 }  // namespace
 
 std::vector<std::string> supported_pipeline_tasks() {
@@ -82,10 +76,7 @@ std::vector<std::string> supported_pipeline_tasks() {
 }
 
 std::string resolve_pretrained_dir(const std::string& name_or_path, const std::string& revision) {
-  if (fs::is_directory(name_or_path)) return name_or_path;
-  if (looks_like_path(name_or_path))
-    throw IoError("model folder \"" + name_or_path + "\" does not exist (expected a folder or an org/name repo id)");
-  return hub::resolve_pretrained(hub::HubConfig::from_env(), name_or_path, revision);
+  return hub::resolve_pretrained(name_or_path, revision);
 }
 
 Pipeline pipeline(const std::string& task, const std::string& model, const PipelineOptions& options) {

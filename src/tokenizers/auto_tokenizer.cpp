@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "cuddle/hub.h"
 #include "tokenizers/encoding_ops.h"
 #include "tokenizers/tokenizer_core.h"
 
@@ -85,8 +86,8 @@ std::string clean_up_tokenization(std::string s) {
   return s;
 }
 
-AutoTokenizer AutoTokenizer::from_pretrained(const std::string& path) {
-  fs::path p(path), dir, file;
+AutoTokenizer AutoTokenizer::from_pretrained(const std::string& name_or_path, const std::string& revision) {
+  fs::path p(hub::resolve_pretrained(name_or_path, revision)), dir, file;
   if (fs::is_directory(p)) {
     dir = p;
     file = p / "tokenizer.json";

@@ -75,6 +75,29 @@ TEST(Resolve, RepoIdFromHubCacheByBranchTagAndCommit) {
   EXPECT_EQ(best_label("org/langid", kCommit), "de");
 }
 
+// transformers' Auto classes take the same repo ids and revisions as pipeline().
+TEST(Resolve, AutoClassesTakeRepoIds) {
+  test::TempDir tmp;
+  make_cache(tmp / "hub");
+  ScopedEnv offline("HF_HUB_OFFLINE", "1");
+  ScopedEnv cache("HF_HUB_CACHE", tmp / "hub");
+  auto config = AutoConfig::from_pretrained("org/langid", "v1");
+  EXPECT_EQ(config->model_type, "bert");
+  EXPECT_NE(config->path.find(kCommit), std::string::npos) << config->path;
+  auto model = AutoModelForSequenceClassification::from_pretrained("org/langid", kCommit);
+  EXPECT_EQ(model->class_name(), "BertForSequenceClassification");
+  auto tok = AutoTokenizer::from_pretrained("org/langid");
+  EXPECT_FALSE(tok({"Bonjour"}).input_ids[0].empty());
+  EXPECT_THROW(AutoModel::from_pretrained("org/langid", kOther), Error);
+  EXPECT_THROW(AutoTokenizer::from_pretrained("org/absent"), Error);
+  try {
+    AutoConfig::from_pretrained("./no/such/folder");
+    ADD_FAILURE() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Resolve, HfHomeHoldsTheCache) {
   test::TempDir tmp;
   make_cache(tmp / "hub");
