@@ -155,7 +155,7 @@ ImageProcessorConfig parse_image_processor_config(const json& j, const std::stri
   }
   if (class_name == "ConvNextImageProcessor") {
     r.read_number("crop_pct", c.crop_pct);
-    if (c.crop_pct <= 0) r.fail("crop_pct", j["crop_pct"], "a positive number");
+    if (c.crop_pct <= 0) r.fail("crop_pct", j.at("crop_pct"), "a positive number");
   }
   if (class_name == "DetrImageProcessor") {
     r.read_bool("do_pad", c.do_pad);
