@@ -33,5 +33,6 @@ ModelFamily roberta_family();
 ModelFamily xlm_roberta_family();
 ModelFamily distilbert_family();
 ModelFamily resnet_family();
+ModelFamily detr_family();
 
 }  // namespace cuddle::models
