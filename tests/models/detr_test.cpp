@@ -2,11 +2,12 @@
 // pred_boxes, last_hidden_state per image within 1e-4), the pixel mask, and config errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cuddle/models.h"
+#include "models/detr/detr_position.h"
 #include "models/image_reference.h"
 #include "test_util.h"
 
@@ -146,4 +147,35 @@ TEST(Detr, UnsupportedConfigsAreClearErrors) {
     EXPECT_NE(error_of([&] { load_model_from_architectures(dir); }).find("\"sine\" or \"learned\""),
               std::string::npos);
   }
+}
+
+// The mask and position-embedding semantics on hand-computable cases (the fixture's
+// images are unpadded, so these paths have no stored transformers tensor).
+TEST(Detr, MaskDownsamplingIsTorchNearest) {
+  // 5 x 7 -> 2 x 3: rows floor(i * 2.5) = 0, 2; columns floor(j * 7/3) = 0, 2, 4.
+  std::vector<uint8_t> m(35, 0);
+  for (int64_t x : {0, 2, 4}) m[2 * 7 + x] = 1;  // row 2, picked columns
+  m[0] = 1;
+  const Tensor small = models::downsample_mask(Tensor::from_vector(m, {1, 5, 7}), 2, 3);
+  EXPECT_EQ(small.to_int_vector(), (std::vector<int64_t>{1, 0, 0, 1, 1, 1}));
+}
+
+TEST(Detr, SineEmbeddingNormalisesOverRealPixels) {
+  // 2 x 3 mask whose last column is padding: x runs 1, 2 over the real cells.
+  const Tensor mask = Tensor::from_vector<int64_t>({1, 1, 0, 1, 1, 0}, {1, 2, 3});
+  const int64_t d = 8, half = 4;
+  const auto pos = models::sine_position_embedding(mask, d).to_float_vector();
+  const double two_pi = 2 * M_PI;
+  auto at = [&](int64_t cell, int64_t ch) { return pos[cell * d + ch]; };
+  // Cell (1, 1): y = 2/2, x = 2/2 of the normalised range; dim_t = 1, 1, 100, 100.
+  const double y = 2.0 / (2 + 1e-6) * two_pi, x = 2.0 / (2 + 1e-6) * two_pi;
+  EXPECT_NEAR(at(4, 0), std::sin(y), 1e-6);
+  EXPECT_NEAR(at(4, 1), std::cos(y), 1e-6);
+  EXPECT_NEAR(at(4, 2), std::sin(y / 100), 1e-6);
+  EXPECT_NEAR(at(4, 3), std::cos(y / 100), 1e-6);
+  EXPECT_NEAR(at(4, half + 0), std::sin(x), 1e-6);
+  // Cell (0, 0): y = 1/2 of the column's real rows, x = 1/2 of the row's real columns.
+  EXPECT_NEAR(at(0, half + 3), std::cos(1.0 / (2 + 1e-6) * two_pi / 100), 1e-6);
+  // A padded cell repeats its row's cumulative count: (0, 2) has x = 2 / 2.
+  EXPECT_NEAR(at(2, half + 0), std::sin(x), 1e-6);
 }
