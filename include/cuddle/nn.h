@@ -4,6 +4,7 @@
 // are zero-copy views of the mmap'd safetensors file, f16 / bf16 / f64 ones are converted
 // to f32 once at load.
 #pragma once
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -120,5 +121,32 @@ class Dropout : public Module {
   const Tensor& forward(const Tensor& x) const { return x; }
   float p;
 };
+
+// torch.nn.Conv2d over NCHW images: weight [out, in/groups, kh, kw], bias [out] (optional).
+class Conv2d : public Module {
+ public:
+  Conv2d(int64_t in_channels, int64_t out_channels, std::array<int64_t, 2> kernel_size,
+         const ops::Conv2dOptions& options = {}, bool bias = true);
+  Tensor forward(const Tensor& x) const;
+  Tensor weight, bias;
+  ops::Conv2dOptions options;
+};
+
+// torch.nn.BatchNorm2d in inference: running statistics, affine weight and bias. The
+// checkpoint's num_batches_tracked counter is training state and is not loaded.
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(int64_t num_features, float eps = 1e-5f);
+  Tensor forward(const Tensor& x) const;
+  Tensor weight, bias, running_mean, running_var;
+  float eps;
+};
+
+// A Conv2d followed by an inference BatchNorm2d as one convolution: weight scaled per output
+// channel by weight / sqrt(running_var + eps), bias = bn.bias + (conv.bias - mean) * scale.
+struct FoldedConv {
+  Tensor weight, bias;
+};
+FoldedConv fold_batch_norm(const Conv2d& conv, const BatchNorm2d& bn);
 
 }  // namespace cuddle::nn

@@ -7,6 +7,7 @@
 // inputs (ids, masks) may be i64, i32, u8 or bool. Anything else is a ShapeError naming the
 // op, the argument and what was expected.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 
@@ -77,5 +78,35 @@ Tensor embedding(const Tensor& weight, const Tensor& ids);
 // text tower; needs Sq == Sk). Returns [B, Sq, H*D].
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t num_heads,
                  const Tensor& attention_mask = {}, bool causal = false);
+
+// ---- images (NCHW) ----
+
+// torch.nn.functional.conv2d options; `act` is applied after the bias, fused into the pass
+// that adds it.
+struct Conv2dOptions {
+  std::array<int64_t, 2> stride{1, 1};
+  std::array<int64_t, 2> padding{0, 0};
+  std::array<int64_t, 2> dilation{1, 1};
+  int64_t groups = 1;
+  Activation act = Activation::Identity;
+};
+// x [B, C, H, W], weight [O, C/groups, kh, kw], bias [O] or undefined -> [B, O, OH, OW] with
+// OH = (H + 2*padding - dilation*(kh-1) - 1) / stride + 1 (likewise OW).
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
+              const Conv2dOptions& options = {});
+
+// Inference batch norm over dimension 1 of x [B, C, ...]: (x - running_mean) /
+// sqrt(running_var + eps) * weight + bias, computed as torch's CPU kernel does (one scale
+// and shift per channel). weight / bias may be undefined (ones / zeros).
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, float eps);
+
+// torch.nn.functional.max_pool2d: x [B, C, H, W]; padding (at most half the kernel) counts as
+// -inf; floor output size.
+Tensor max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                  std::array<int64_t, 2> padding = {0, 0});
+
+// torch.nn.functional.adaptive_avg_pool2d: x [B, C, H, W] -> [B, C, OH, OW].
+Tensor adaptive_avg_pool2d(const Tensor& x, std::array<int64_t, 2> output_size);
 
 }  // namespace cuddle::ops

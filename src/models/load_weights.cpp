@@ -37,6 +37,9 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
     if (auto a = aliases_.find(key); a != aliases_.end()) key = a->second;
     // Older checkpoints saved the position_ids buffer; transformers ignores it.
     if (key.ends_with("embeddings.position_ids")) return "";
+    // Batch norm's training counter; inference never reads it (transformers' frozen batch
+    // norm drops it the same way).
+    if (key.ends_with(".num_batches_tracked")) return "";
     // A head model from a base checkpoint: the base keys gain the prefix.
     if (model_prefixed && !ckpt_prefixed && !expected.count(key) && expected.count(prefix + key))
       return prefix + key;

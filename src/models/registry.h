@@ -32,5 +32,7 @@ ModelFamily bert_family();
 ModelFamily roberta_family();
 ModelFamily xlm_roberta_family();
 ModelFamily distilbert_family();
+ModelFamily resnet_family();
+ModelFamily detr_family();
 
 }  // namespace cuddle::models
