@@ -34,6 +34,9 @@ struct ModelInputs {
   Tensor token_type_ids;  // [B, S]; undefined = zeros (ignored by models without segments)
   Tensor pixel_values;    // [B, C, H, W] f32, as the model's image processor produced it
   Tensor pixel_mask;      // [B, H, W], 1 = real pixel, 0 = padding; undefined = all ones
+  // ViT / CLIP: accept images of another size than config.image_size by resizing the
+  // position embeddings (transformers' interpolate_pos_encoding argument).
+  bool interpolate_pos_encoding = false;
 };
 
 struct ModelOutputs {

@@ -32,5 +32,6 @@ ModelFamily bert_family();
 ModelFamily roberta_family();
 ModelFamily xlm_roberta_family();
 ModelFamily distilbert_family();
+ModelFamily vit_family();
 
 }  // namespace cuddle::models

@@ -19,11 +19,14 @@ using namespace cuddle;
 
 namespace {
 
+// The text families' fixtures; null for the vision families, whose every class has its
+// own tests (vit_test.cpp, clip_test.cpp) since they take pixel_values.
 const char* fixture_for(const std::string& model_type) {
   if (model_type == "bert") return "models/bert-seqcls";
   if (model_type == "roberta") return "models/roberta-nli";
   if (model_type == "xlm-roberta") return "models/xlmr-base";
-  return "models/distilbert-seqcls";
+  if (model_type == "distilbert") return "models/distilbert-seqcls";
+  return nullptr;
 }
 
 // The fixture's tensor for `key`, whatever prefix the fixture used.
@@ -48,9 +51,11 @@ Tensor deterministic(const Shape& shape, size_t seed) {
 TEST(Architectures, EveryRegisteredClassLoadsAndRuns) {
   int checked = 0;
   for (const auto& family : models::model_families()) {
+    const char* fixture = fixture_for(family.model_types[0]);
+    if (!fixture) continue;
     for (const auto& [arch, task] : family.architectures) {
       SCOPED_TRACE(arch);
-      const std::string src = test::fixture(fixture_for(family.model_types[0]));
+      const std::string src = test::fixture(fixture);
       test::TempDir dir;
       auto cfg = nlohmann::json::parse(test::read_file(src + "/config.json"));
       cfg["architectures"] = {arch};
