@@ -86,6 +86,19 @@ class PreTrainedModel : public nn::Module {
   std::string base_prefix_;  // "bert"; the base model's keys carry it inside head models
 };
 
+// A model that embeds texts and images into one space (CLIPModel): what the zero-shot
+// image classification pipeline needs besides forward's logits_per_image.
+class TextImageEmbedder {
+ public:
+  virtual ~TextImageEmbedder() = default;
+  // transformers' get_text_features: the projected pooled text states [B, projection_dim],
+  // not normalised; reads input_ids and attention_mask.
+  virtual Tensor get_text_features(const ModelInputs& inputs) const = 0;
+  // transformers' get_image_features: the projected pooled image states [B, projection_dim],
+  // not normalised; reads pixel_values (and interpolate_pos_encoding).
+  virtual Tensor get_image_features(const ModelInputs& inputs) const = 0;
+};
+
 // Builds the model for `task` from a model folder (config.json + model.safetensors or a
 // sharded index) and loads its weights. Throws with the file named when config.json is
 // missing, the model_type is not supported, or weights are missing / unexpected /

@@ -33,5 +33,6 @@ ModelFamily roberta_family();
 ModelFamily xlm_roberta_family();
 ModelFamily distilbert_family();
 ModelFamily vit_family();
+ModelFamily clip_family();
 
 }  // namespace cuddle::models
