@@ -14,6 +14,7 @@
 #include "cuddle/ops.h"
 #include "cuddle/safetensors.h"
 #include "cuddle/tokenizer.h"
+#include "models/clip/clip_config.h"
 #include "models/clip/clip_towers.h"
 #include "test_util.h"
 
@@ -179,4 +180,36 @@ TEST(CLIP, InputErrorsNameTheProblem) {
   in = reference_inputs(ref);
   in.attention_mask = Tensor::zeros({3, 5}, DType::I64);
   EXPECT_NE(message(in).find("must match input_ids"), std::string::npos) << message(in);
+}
+
+TEST(CLIP, ConfigDefaultsAreTransformers) {
+  test::TempDir dir;
+  test::write_file(dir / "config.json", R"({"model_type": "clip", "text_config": {"eos_token_id": 2}})");
+  auto config = load_config(dir.path());
+  const auto& c = dynamic_cast<const models::CLIPConfig&>(*config);
+  EXPECT_EQ(c.projection_dim, 512);
+  EXPECT_DOUBLE_EQ(c.logit_scale_init_value, 2.6592);
+  EXPECT_EQ(c.text.vocab_size, 49408);
+  EXPECT_EQ(c.text.hidden_size, 512);
+  EXPECT_EQ(c.text.intermediate_size, 2048);
+  EXPECT_EQ(c.text.num_hidden_layers, 12);
+  EXPECT_EQ(c.text.num_attention_heads, 8);
+  EXPECT_EQ(c.text.max_position_embeddings, 77);
+  EXPECT_EQ(c.text.hidden_act, "quick_gelu");
+  EXPECT_EQ(c.text.layer_norm_eps, 1e-5);
+  EXPECT_EQ(c.text.eos_token_id, 2);  // from the file
+  EXPECT_EQ(c.text.bos_token_id, 49406);
+  EXPECT_EQ(c.vision.hidden_size, 768);
+  EXPECT_EQ(c.vision.intermediate_size, 3072);
+  EXPECT_EQ(c.vision.num_attention_heads, 12);
+  EXPECT_EQ(c.vision.image_size, 224);
+  EXPECT_EQ(c.vision.patch_size, 32);
+  EXPECT_EQ(c.vision.hidden_act, "quick_gelu");
+  test::write_file(dir / "config.json", R"({"model_type": "clip", "vision_config": {"hidden_act": "nope"}})");
+  try {
+    load_config(dir.path());
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("vision_config: \"hidden_act\""), std::string::npos) << e.what();
+  }
 }

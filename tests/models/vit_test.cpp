@@ -10,6 +10,7 @@
 #include "cuddle/models.h"
 #include "cuddle/ops.h"
 #include "cuddle/safetensors.h"
+#include "models/vit/vit_config.h"
 #include "test_util.h"
 
 using namespace cuddle;
@@ -165,4 +166,31 @@ TEST(ViT, InterpolatePosEncodingAcceptsOtherSizes) {
   EXPECT_EQ(out.get("hidden_states.0").shape(), (Shape{2, 31, 32}));
   EXPECT_EQ(out.get("logits").shape(), (Shape{2, 4}));
   for (float v : out.get("logits").to_float_vector()) EXPECT_TRUE(std::isfinite(v));
+}
+
+TEST(ViT, ConfigDefaultsAreTransformers) {
+  test::TempDir dir;
+  test::write_file(dir / "config.json", R"({"model_type": "vit"})");
+  auto config = load_config(dir.path());
+  const auto& c = dynamic_cast<const models::ViTConfig&>(*config);
+  EXPECT_EQ(c.hidden_size, 768);
+  EXPECT_EQ(c.num_hidden_layers, 12);
+  EXPECT_EQ(c.num_attention_heads, 12);
+  EXPECT_EQ(c.intermediate_size, 3072);
+  EXPECT_EQ(c.hidden_act, "gelu");
+  EXPECT_EQ(c.layer_norm_eps, 1e-12);
+  EXPECT_EQ(c.image_size, 224);
+  EXPECT_EQ(c.patch_size, 16);
+  EXPECT_EQ(c.num_channels, 3);
+  EXPECT_TRUE(c.qkv_bias);
+  EXPECT_EQ(c.encoder_stride, 16);
+  EXPECT_EQ(c.pooler_output_size, 768);  // None = hidden_size
+  EXPECT_EQ(c.pooler_act, "tanh");
+  test::write_file(dir / "config.json", R"({"model_type": "vit", "patch_size": "16"})");
+  try {
+    load_config(dir.path());
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"patch_size\" must be an integer"), std::string::npos) << e.what();
+  }
 }
