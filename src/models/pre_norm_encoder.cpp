@@ -26,8 +26,10 @@ PreNormEncoderLayer::PreNormEncoderLayer(const PreNormLayerShape& s, const PreNo
   register_module(n.fc2, fc2);
 }
 
-Tensor PreNormEncoderLayer::forward(const Tensor& x, const Tensor& attention_mask, bool causal) const {
-  Tensor a = ops::add(attention_out.forward(qkv_.context(norm1.forward(x), heads_, attention_mask, causal)), x);
+Tensor PreNormEncoderLayer::forward(const Tensor& x, const Tensor& attention_mask,
+                                    bool causal) const {
+  Tensor context = qkv_.context(norm1.forward(x), heads_, attention_mask, causal);
+  Tensor a = ops::add(attention_out.forward(context), x);
   return ops::add(fc2.forward(fc1.forward(norm2.forward(a), act_)), a);
 }
 

@@ -44,7 +44,8 @@ CLIPModel::CLIPModel(std::shared_ptr<const ModelConfig> config, ModelTask task)
 }
 
 Tensor CLIPModel::get_text_features(const ModelInputs& in) const {
-  return text_projection.forward(text_model.forward(in.input_ids, in.attention_mask, class_name()).pooled);
+  const TowerOutput text = text_model.forward(in.input_ids, in.attention_mask, class_name());
+  return text_projection.forward(text.pooled);
 }
 
 Tensor CLIPModel::get_image_features(const ModelInputs& in) const {

@@ -66,7 +66,8 @@ std::vector<int64_t> clip_pooling_positions(const Tensor& input_ids, int64_t eos
   std::vector<int64_t> pos(B, 0);
   for (int64_t b = 0; b < B; ++b) {
     const int64_t* row = p + b * S;
-    const int64_t* hit = legacy ? std::max_element(row, row + S) : std::find(row, row + S, eos_token_id);
+    const int64_t* hit =
+        legacy ? std::max_element(row, row + S) : std::find(row, row + S, eos_token_id);
     pos[b] = hit == row + S ? 0 : hit - row;
   }
   return pos;
