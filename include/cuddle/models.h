@@ -34,6 +34,9 @@ struct ModelInputs {
   Tensor token_type_ids;  // [B, S]; undefined = zeros (ignored by models without segments)
   Tensor pixel_values;    // [B, C, H, W] f32, as the model's image processor produced it
   Tensor pixel_mask;      // [B, H, W], 1 = real pixel, 0 = padding; undefined = all ones
+  // ViT / CLIP: accept images of another size than config.image_size by resizing the
+  // position embeddings (transformers' interpolate_pos_encoding argument).
+  bool interpolate_pos_encoding = false;
 };
 
 struct ModelOutputs {
@@ -81,6 +84,19 @@ class PreTrainedModel : public nn::Module {
   std::string class_name_;
   ModelTask task_;
   std::string base_prefix_;  // "bert"; the base model's keys carry it inside head models
+};
+
+// A model that embeds texts and images into one space (CLIPModel): what the zero-shot
+// image classification pipeline needs besides forward's logits_per_image.
+class TextImageEmbedder {
+ public:
+  virtual ~TextImageEmbedder() = default;
+  // transformers' get_text_features: the projected pooled text states [B, projection_dim],
+  // not normalised; reads input_ids and attention_mask.
+  virtual Tensor get_text_features(const ModelInputs& inputs) const = 0;
+  // transformers' get_image_features: the projected pooled image states [B, projection_dim],
+  // not normalised; reads pixel_values (and interpolate_pos_encoding).
+  virtual Tensor get_image_features(const ModelInputs& inputs) const = 0;
 };
 
 // Builds the model for `task` from a model folder (config.json + model.safetensors or a

@@ -109,4 +109,17 @@ Tensor max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int
 // torch.nn.functional.adaptive_avg_pool2d: x [B, C, H, W] -> [B, C, OH, OW].
 Tensor adaptive_avg_pool2d(const Tensor& x, std::array<int64_t, 2> output_size);
 
+// Non-overlapping p x p patches of images x [B, C, H, W] -> [B, nh * nw, C * p * p] with
+// nh = H / p, nw = W / p (rounded down, as a stride-p convolution drops the remainder).
+// Patches run row by row; each patch is flattened in (c, i, j) order, the order of a
+// Conv2d weight [D, C, p, p], so linear(patchify(x), weight.reshape({D, C*p*p}), bias)
+// equals Conv2d(x, kernel = stride = p) flattened and transposed (ViT / CLIP patch embedding).
+Tensor patchify(const Tensor& x, int64_t patch_size);
+
+// Resizes the last two dimensions of x [..., H, W] to [..., out_h, out_w] by bicubic
+// interpolation as torch's interpolate(mode="bicubic", align_corners=False): Keys' cubic
+// kernel with a = -0.75, half-pixel source coordinates, taps outside the image clamped to
+// the border (ViT / CLIP interpolate_pos_encoding).
+Tensor interpolate_bicubic(const Tensor& x, int64_t out_h, int64_t out_w);
+
 }  // namespace cuddle::ops

@@ -25,14 +25,15 @@ Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
 void FusedQkv::build() {
   weight_ = ops::PackedLinear(stack_rows(q_.weight, k_.weight, v_.weight));
   for (const nn::Linear* l : {&q_, &k_, &v_}) nn::release_mapped_weight(l->weight);
-  bias_ = stack_rows(q_.bias, k_.bias, v_.bias);
+  bias_ = q_.bias.defined() ? stack_rows(q_.bias, k_.bias, v_.bias) : Tensor();
 }
 
-Tensor FusedQkv::context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask) const {
+Tensor FusedQkv::context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask,
+                         bool causal) const {
   const int64_t W = q_.weight.size(0);
   Tensor qkv = ops::linear(x, weight_, bias_);
   return ops::attention(qkv.slice(2, 0, W), qkv.slice(2, W, 2 * W), qkv.slice(2, 2 * W, 3 * W),
-                        num_heads, attention_mask);
+                        num_heads, attention_mask, causal);
 }
 
 }  // namespace cuddle::models

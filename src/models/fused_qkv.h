@@ -14,10 +14,12 @@ class FusedQkv {
   FusedQkv(nn::Linear& q, nn::Linear& k, nn::Linear& v) : q_(q), k_(k), v_(v) {
     q.pack_on_load = k.pack_on_load = v.pack_on_load = false;
   }
-  // Rebuilds the fused weight and bias from the three projections (after loading).
+  // Rebuilds the fused weight and bias (none when the projections have none, as ViT's
+  // qkv_bias=false) from the three projections (after loading).
   void build();
-  // Attention context [B, S, W] for hidden states x [B, S, W].
-  Tensor context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask) const;
+  // Attention context [B, S, W] for hidden states x [B, S, W]; causal as ops::attention.
+  Tensor context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask,
+                 bool causal = false) const;
 
  private:
   const nn::Linear &q_, &k_, &v_;

@@ -12,7 +12,8 @@ namespace models {
 const std::vector<ModelFamily>& model_families() {
   static const std::vector<ModelFamily> families = {bert_family(), roberta_family(),
                                                     xlm_roberta_family(), distilbert_family(),
-                                                    resnet_family(), detr_family()};
+                                                    resnet_family(), detr_family(),
+                                                    vit_family(), clip_family()};
   return families;
 }
 

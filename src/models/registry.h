@@ -34,5 +34,7 @@ ModelFamily xlm_roberta_family();
 ModelFamily distilbert_family();
 ModelFamily resnet_family();
 ModelFamily detr_family();
+ModelFamily vit_family();
+ModelFamily clip_family();
 
 }  // namespace cuddle::models
