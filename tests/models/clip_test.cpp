@@ -126,7 +126,8 @@ TEST(CLIP, FastProcessorPixelsGiveTheSameEmbeddings) {
 TEST(CLIP, TokenizerReproducesTheReferenceIds) {
   auto tok = AutoTokenizer::from_pretrained(test::fixture(kDir));
   std::vector<std::string> prompts;
-  for (const auto& l : reference_json()["labels"]) prompts.push_back(l.get<std::string>());
+  const auto labels = reference_json()["labels"];  // a copy: the parsed document is a temporary
+  for (const auto& l : labels) prompts.push_back(l.get<std::string>());
   CallOptions opts;
   opts.padding = "longest";
   BatchEncoding enc = tok(prompts, opts);
