@@ -1,6 +1,6 @@
 // Model benchmark: load time, forward latency per batch size, throughput as a fraction of
 // the machine's measured sgemm peak, peak resident memory. What `cuddle bench model` runs;
-// the ONNX Runtime comparison around it is bench/bert_vs_ort.sh (docs/performance.md).
+// the ONNX Runtime comparison around it is bench/model_vs_ort.sh (docs/performance.md).
 #pragma once
 #include <cstdint>
 #include <optional>

@@ -60,7 +60,10 @@ struct AutoImageProcessor {
   // "image_processor" entry (CLIP models ship only the latter). The class comes from
   // "image_processor_type" (the "...Fast" names map to the same implementation), an old
   // "feature_extractor_type", or else config.json's model_type. Errors name the file and key.
-  static std::unique_ptr<ImageProcessor> from_pretrained(const std::string& dir_or_file);
+  // A Hub repo id is resolved through the huggingface_hub cache at `revision`
+  // (hub::resolve_pretrained), as every from_pretrained does.
+  static std::unique_ptr<ImageProcessor> from_pretrained(const std::string& name_or_path,
+                                                         const std::string& revision = "main");
 };
 
 }  // namespace cuddle

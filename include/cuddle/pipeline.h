@@ -1,4 +1,4 @@
-// Pipelines: transformers' `pipeline(task, model)` for text tasks, with its options and its
+// Pipelines: transformers' `pipeline(task, model)` for text and image tasks, with its options and its
 // return values. A pipeline takes a list of inputs and returns, as JSON, exactly what
 // transformers returns for that list (docs/pipelines.md):
 //
@@ -6,7 +6,9 @@
 //   nlohmann::json out = clf({"Bonjour", "Guten Tag"});  // [{"label": ..., "score": ...}, ...]
 //
 // Tasks: text-classification (alias sentiment-analysis), token-classification (ner),
-// fill-mask, question-answering, feature-extraction, zero-shot-classification.
+// fill-mask, question-answering, feature-extraction, zero-shot-classification;
+// image-classification, zero-shot-image-classification, object-detection,
+// image-feature-extraction (inputs: image file paths, or decoded images).
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -16,6 +18,8 @@
 #include <vector>
 
 #include "cuddle/error.h"
+#include "cuddle/image.h"
+#include "cuddle/image_processor.h"
 #include "cuddle/models.h"
 #include "cuddle/tokenizer.h"
 
@@ -27,9 +31,12 @@ namespace cuddle {
 using PipelineOutput = nlohmann::ordered_json;
 
 // One input: a text, or for question-answering a question (`text`) with its `context`.
+// Image tasks take an image file path in `text` (decoded as transformers' load_image does)
+// or an already decoded `image`.
 struct PipelineInput {
   std::string text;
   std::string context;
+  std::shared_ptr<const Image> image;
 
   PipelineInput(std::string t) : text(std::move(t)) {}  // NOLINT: implicit on purpose
   PipelineInput(const char* t) : text(t) {}             // NOLINT
@@ -38,25 +45,36 @@ struct PipelineInput {
     in.context = std::move(context);
     return in;
   }
+  static PipelineInput from_image(Image image, std::string name = "") {
+    PipelineInput in(std::move(name));
+    in.image = std::make_shared<const Image>(std::move(image));
+    return in;
+  }
 };
 
 // Options with transformers' names and defaults; each task reads the ones it knows.
 struct PipelineOptions {
   // Number of results. Unset: the task's default (text-classification: the best label
-  // only, as a dict; fill-mask 5; question-answering 1). 0 or less: all (top_k=None).
+  // only, as a dict; fill-mask 5; question-answering 1; image-classification 5;
+  // zero-shot-image-classification all). 0 or less: all (top_k=None).
   std::optional<int> top_k;
   size_t batch_size = 1;
-  // text-classification: "" (from problem_type / num_labels), "sigmoid", "softmax", "none".
+  // text- and image-classification: "" (from problem_type / num_labels), "sigmoid",
+  // "softmax", "none".
   std::string function_to_apply;
   // token-classification: "none", "simple", "first", "average", "max".
   std::string aggregation_strategy = "none";
   std::vector<std::string> ignore_labels = {"O"};
   // fill-mask: restrict the predictions to these tokens.
   std::vector<std::string> targets;
-  // zero-shot-classification.
+  // zero-shot-classification and zero-shot-image-classification.
   std::vector<std::string> candidate_labels;
-  std::string hypothesis_template = "This example is {}.";
+  // Unset: the task's default ("This example is {}." for text, "This is a photo of {}."
+  // for images).
+  std::optional<std::string> hypothesis_template;
   bool multi_label = false;
+  // object-detection: keep detections whose score is above this.
+  float threshold = 0.5f;
   // question-answering (transformers 4.x semantics).
   size_t max_answer_len = 15;
   size_t max_seq_len = 384;
@@ -67,6 +85,9 @@ struct PipelineOptions {
   // true = one sentence embedding per input, mean-pooled over the attention mask and L2
   // normalised (sentence-transformers).
   bool sentence_embedding = false;
+  // image-feature-extraction: true = the model's pooler_output instead of its
+  // last_hidden_state (transformers' pool=True).
+  bool pool = false;
   // Model resolution: branch, tag or 40-hex commit of a Hub repo id.
   std::string revision = "main";
 };
@@ -86,7 +107,10 @@ class Pipeline {
   const std::string& task() const;
   const PipelineOptions& options() const;
   const PreTrainedModel& model() const;
+  // Throws Error for a task that has none (image-classification has no tokenizer, text
+  // tasks no image processor).
   const AutoTokenizer& tokenizer() const;
+  const ImageProcessor& image_processor() const;
 
  private:
   std::shared_ptr<const PipelineTask> task_;
@@ -94,7 +118,8 @@ class Pipeline {
 
 // Builds the pipeline for `task` from a model folder or a Hub repo id (found in the
 // huggingface_hub cache, or downloaded unless HF_HUB_OFFLINE=1), loading the model class
-// the task needs (AutoModelForSequenceClassification, ...). Throws Error for an unknown
+// the task needs (AutoModelForSequenceClassification, ...) with its tokenizer and / or
+// image processor (AutoImageProcessor) as the task needs them. Throws Error for an unknown
 // task, a model without the head the task needs, missing labels, or a repo / revision
 // that cannot be resolved.
 Pipeline pipeline(const std::string& task, const std::string& model, const PipelineOptions& options = {});
@@ -102,9 +127,16 @@ Pipeline pipeline(const std::string& task, const std::string& model, const Pipel
 // model=model_object, tokenizer=...)): the model runs as given, whatever its head.
 Pipeline pipeline(const std::string& task, std::shared_ptr<const PreTrainedModel> model,
                   std::shared_ptr<const AutoTokenizer> tokenizer, const PipelineOptions& options = {});
+// The same for image tasks (the tokenizer only for zero-shot-image-classification).
+Pipeline pipeline(const std::string& task, std::shared_ptr<const PreTrainedModel> model,
+                  std::shared_ptr<const AutoTokenizer> tokenizer,
+                  std::shared_ptr<const ImageProcessor> image_processor, const PipelineOptions& options = {});
 
 // The task names pipeline() accepts (aliases included).
 std::vector<std::string> supported_pipeline_tasks();
+// Whether `task` takes images (paths or decoded images) rather than texts. Throws Error
+// for an unknown task.
+bool pipeline_task_takes_images(const std::string& task);
 
 // from_pretrained resolution as transformers does it: an existing folder is used as is; a
 // repo id is looked up in the huggingface_hub cache (HF_HUB_CACHE, HF_HOME) at `revision`

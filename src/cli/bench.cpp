@@ -47,7 +47,7 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
   auto* model = cmd->add_subcommand("model", "Forward latency of a model folder per batch size");
   auto a = std::make_shared<BenchArgs>();
   model->add_option("DIR", a->model, "model folder (config.json + safetensors)")->required();
-  model->add_option("--seq", a->opt.seq, "tokens per sequence")->check(CLI::PositiveNumber);
+  model->add_option("--seq", a->opt.seq, "tokens per sequence (image models: their configured image size)")->check(CLI::PositiveNumber);
   model->add_option("--batch", a->opt.batches, "batch sizes, comma separated")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);

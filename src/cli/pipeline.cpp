@@ -1,8 +1,10 @@
 // `cuddle pipeline TASK --model DIR_OR_REPO [options] [INPUT...]`: runs a transformers-style
 // pipeline on the inputs given as arguments or read from --input (one text per line, or
-// JSON Lines of strings / {"text": ...} / {"question": ..., "context": ...}). --json prints
+// JSON Lines of strings / {"text": ...} / {"question": ..., "context": ...}). Image tasks
+// take image files, and folders stand for every image inside (sorted). --json prints
 // what transformers returns for that list of inputs; otherwise a readable table.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -15,7 +17,7 @@ namespace cuddle::cli {
 namespace {
 
 struct PipelineArgs {
-  std::string task, model, input_file, candidate_labels, context;
+  std::string task, model, input_file, candidate_labels, context, hypothesis_template;
   std::vector<std::string> inputs, targets;
   int top_k = 0;
   bool json = false;
@@ -55,10 +57,15 @@ PipelineInput parse_line(const std::string& line, const std::string& file, size_
   throw FormatError(where + ": expected a JSON string, {\"text\": ...} or {\"question\": ..., \"context\": ...}");
 }
 
-std::vector<PipelineInput> read_inputs(const PipelineArgs& a) {
+std::vector<PipelineInput> read_inputs(const PipelineArgs& a, bool images) {
   std::vector<PipelineInput> in;
-  for (const auto& s : a.inputs)
+  for (const auto& s : a.inputs) {
+    if (images && std::filesystem::is_directory(s)) {
+      for (const auto& path : list_images(s)) in.emplace_back(path);
+      continue;
+    }
     in.push_back(a.context.empty() ? PipelineInput(s) : PipelineInput::question(s, a.context));
+  }
   if (!a.input_file.empty()) {
     std::ifstream f(a.input_file);
     if (!f) throw IoError(a.input_file + ": cannot open");
@@ -71,7 +78,9 @@ std::vector<PipelineInput> read_inputs(const PipelineArgs& a) {
       if (!a.context.empty() && in.back().context.empty()) in.back().context = a.context;
     }
   }
-  if (in.empty()) throw Error("no inputs: give texts as arguments or --input FILE");
+  if (in.empty())
+    throw Error(images ? "no inputs: give image files or folders as arguments, or --input FILE"
+                       : "no inputs: give texts as arguments or --input FILE");
   return in;
 }
 
@@ -147,24 +156,29 @@ void print_table(const std::vector<PipelineInput>& inputs, const PipelineOutput&
 }  // namespace
 
 CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
-  auto* cmd = app.add_subcommand("pipeline", "Run a transformers pipeline (text-classification, ner, fill-mask, ...)");
+  auto* cmd = app.add_subcommand(
+      "pipeline", "Run a transformers pipeline (text-classification, ner, fill-mask, image-classification, ...)");
   auto a = std::make_shared<PipelineArgs>();
   std::string tasks;
   for (const auto& t : supported_pipeline_tasks()) tasks += (tasks.empty() ? "" : ", ") + t;
   cmd->add_option("TASK", a->task, "one of: " + tasks)->required();
-  cmd->add_option("INPUT", a->inputs, "input texts (questions for question-answering)");
+  cmd->add_option("INPUT", a->inputs,
+                  "input texts (questions for question-answering); image files or folders for image tasks");
   cmd->add_option("--model", a->model, "model folder or Hub repo id (org/name)")->required();
   cmd->add_option("--revision", a->opts.revision, "branch, tag or commit of a repo id (default main)");
   auto* top_k = cmd->add_option("--top-k", a->top_k, "number of results per input (0 = all)");
   cmd->add_option("--batch-size", a->opts.batch_size, "inputs per forward pass (default 1)")->check(CLI::PositiveNumber);
   cmd->add_option("--input", a->input_file, "file with one input per line, or JSON Lines");
-  cmd->add_option("--function-to-apply", a->opts.function_to_apply, "text-classification: sigmoid, softmax or none");
+  cmd->add_option("--function-to-apply", a->opts.function_to_apply,
+                  "text- and image-classification: sigmoid, softmax or none");
   cmd->add_option("--aggregation-strategy", a->opts.aggregation_strategy,
                   "token-classification: none, simple, first, average or max (default none)");
   cmd->add_option("--targets", a->targets, "fill-mask: only score these tokens")->delimiter(',');
-  cmd->add_option("--candidate-labels", a->candidate_labels, "zero-shot-classification: comma-separated labels");
-  cmd->add_option("--hypothesis-template", a->opts.hypothesis_template,
-                  "zero-shot-classification: template with {} for the label (default \"This example is {}.\")");
+  cmd->add_option("--candidate-labels", a->candidate_labels,
+                  "zero-shot(-image)-classification: comma-separated labels");
+  auto* tpl = cmd->add_option("--hypothesis-template", a->hypothesis_template,
+                              "zero-shot(-image)-classification: template with {} for the label (default "
+                              "\"This example is {}.\" / \"This is a photo of {}.\")");
   cmd->add_flag("--multi-label", a->opts.multi_label, "zero-shot-classification: score labels independently");
   cmd->add_option("--context", a->context, "question-answering: the context the INPUT questions are about");
   cmd->add_option("--max-answer-len", a->opts.max_answer_len, "question-answering: longest answer in tokens (15)");
@@ -173,13 +187,18 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
                 "question-answering: allow the empty answer");
   cmd->add_flag("--sentence-embedding", a->opts.sentence_embedding,
                 "feature-extraction: one mean-pooled, L2-normalised vector per input");
+  cmd->add_option("--threshold", a->opts.threshold, "object-detection: keep detections scoring above this (0.5)");
+  cmd->add_flag("--pool", a->opts.pool, "image-feature-extraction: the pooled output instead of every token");
   cmd->add_flag("--json", a->json, "print transformers' return value as JSON");
-  return [a, top_k]() {
+  return [a, top_k, tpl]() {
     if (*top_k) a->opts.top_k = a->top_k;
-    if (!a->candidate_labels.empty() || a->task == "zero-shot-classification")
+    if (*tpl) a->opts.hypothesis_template = a->hypothesis_template;
+    if (!a->candidate_labels.empty() || a->task == "zero-shot-classification" ||
+        a->task == "zero-shot-image-classification")
       a->opts.candidate_labels = split_labels(a->candidate_labels);
     a->opts.targets = a->targets;
-    std::vector<PipelineInput> inputs = read_inputs(*a);
+    const bool images = pipeline_task_takes_images(a->task);
+    std::vector<PipelineInput> inputs = read_inputs(*a, images);
     Pipeline p = pipeline(a->task, a->model, a->opts);
     PipelineOutput out = p(inputs);
     if (a->json) std::cout << out.dump(2) << "\n";

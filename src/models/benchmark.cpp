@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "cuddle/models.h"
@@ -27,11 +28,16 @@ int64_t json_int(const nlohmann::json& j, std::initializer_list<const char*> key
 }
 
 // Multiply-adds of one sequence: every 2-D weight but the embedding tables runs once per
-// token, except the pooler / classifier heads that read one token; attention adds
-// QK^T and PV (2 * S^2 * hidden per layer, times 2 for multiply-add).
+// token, except the pooler / classifier heads that read one token; a ViT's patch
+// projection (a 4-D conv weight) runs once per patch; attention adds QK^T and PV
+// (2 * S^2 * hidden per layer, times 2 for multiply-add).
 double flops_per_sequence(PreTrainedModel& model, int64_t seq) {
   double flops = 0;
   for (const auto& slot : model.named_parameters()) {
+    if (slot.name.find("patch_embeddings") != std::string::npos && slot.shape.size() == 4) {
+      flops += 2.0 * double(shape_numel(slot.shape)) * double(seq - 1);
+      continue;
+    }
     if (slot.shape.size() != 2 || slot.name.find("embeddings") != std::string::npos) continue;
     const double numel = double(slot.shape[0]) * double(slot.shape[1]);
     const bool one_token = slot.name.find("pooler") != std::string::npos ||
@@ -44,12 +50,32 @@ double flops_per_sequence(PreTrainedModel& model, int64_t seq) {
   return flops + 4.0 * double(seq) * double(seq) * hidden * layers;
 }
 
+// The first row of `t`, `batch` times: ids as i64, pixels as f32.
 Tensor repeat_row(const Tensor& t, int64_t batch) {
-  Tensor row = t.select(0, 0).to(DType::I64);
-  Tensor out = Tensor::empty({batch, row.size(0)}, DType::I64);
+  const DType dtype = t.dtype() == DType::F32 ? DType::F32 : DType::I64;
+  Tensor row = t.select(0, 0).to(dtype).contiguous();
+  Shape shape = row.shape();
+  shape.insert(shape.begin(), batch);
+  Tensor out = Tensor::empty(shape, dtype);
+  const auto bytes = static_cast<size_t>(dtype_nbytes(dtype, row.numel()));
   for (int64_t b = 0; b < batch; ++b)
-    std::copy_n(row.data<int64_t>(), row.numel(), out.data<int64_t>() + b * row.numel());
+    std::memcpy(static_cast<char*>(out.raw_data()) + b * bytes, row.raw_data(), bytes);
   return out;
+}
+
+// An image model's sequence: its patches plus the class token.
+int64_t vision_sequence(const nlohmann::json& cfg) {
+  const int64_t image = json_int(cfg, {"image_size"}), patch = json_int(cfg, {"patch_size"});
+  return patch > 0 ? (image / patch) * (image / patch) + 1 : 0;
+}
+
+// Deterministic pixel values in [-1, 1) for a [batch, channels, size, size] input.
+Tensor synthetic_pixels(int64_t batch, const nlohmann::json& cfg) {
+  const int64_t c = std::max<int64_t>(json_int(cfg, {"num_channels"}), 1), n = json_int(cfg, {"image_size"});
+  Tensor t = Tensor::empty({batch, c, n, n});
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float((i * 7919) % 2000) / 1000.0f - 1.0f;
+  return t;
 }
 
 // Deterministic token ids spread over the vocabulary (no padding).
@@ -81,13 +107,16 @@ ModelBenchResult bench_model(const std::string& dir, const ModelBenchOptions& op
   r.model_class = model->class_name();
   for (const auto& slot : model->named_parameters())
     r.weights_mb += double(shape_numel(slot.shape)) * 4.0 / (1024.0 * 1024.0);
-  r.gflop_per_sequence = flops_per_sequence(*model, opt.seq) / 1e9;
+  // Image models run on their configured image size; their sequence is the patch count.
+  const int64_t vision_seq = vision_sequence(model->config().json());
+  r.gflop_per_sequence = flops_per_sequence(*model, vision_seq > 0 ? vision_seq : opt.seq) / 1e9;
 
   ModelInputs timed_row;
   if (!opt.check_reference.empty()) {
     SafetensorsFile ref = SafetensorsFile::open(opt.check_reference);
     ModelInputs in;
-    in.input_ids = ref.tensor("input_ids");
+    if (ref.contains("pixel_values")) in.pixel_values = ref.tensor("pixel_values");
+    if (ref.contains("input_ids")) in.input_ids = ref.tensor("input_ids");
     if (ref.contains("attention_mask")) in.attention_mask = ref.tensor("attention_mask");
     if (ref.contains("token_type_ids")) in.token_type_ids = ref.tensor("token_type_ids");
     ModelOutputs out = model->forward(in, false);
@@ -99,13 +128,17 @@ ModelBenchResult bench_model(const std::string& dir, const ModelBenchOptions& op
     double worst = 0;
     for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, double(std::abs(got[i] - want[i])));
     r.check_max_abs_diff = worst;
-    if (in.input_ids.size(1) == opt.seq) timed_row = in;
+    if (in.pixel_values.defined() || in.input_ids.size(1) == opt.seq) timed_row = in;
   }
 
   const int64_t vocab = json_int(model->config().json(), {"vocab_size"});
   for (int64_t batch : opt.batches) {
     ModelInputs in;
-    if (timed_row.input_ids.defined()) {
+    if (timed_row.pixel_values.defined()) {
+      in.pixel_values = repeat_row(timed_row.pixel_values, batch);
+    } else if (vision_seq > 0) {
+      in.pixel_values = synthetic_pixels(batch, model->config().json());
+    } else if (timed_row.input_ids.defined()) {
       in.input_ids = repeat_row(timed_row.input_ids, batch);
       if (timed_row.attention_mask.defined()) in.attention_mask = repeat_row(timed_row.attention_mask, batch);
       if (timed_row.token_type_ids.defined()) in.token_type_ids = repeat_row(timed_row.token_type_ids, batch);

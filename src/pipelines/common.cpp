@@ -11,7 +11,9 @@ size_t max_input_length(const PreTrainedModel& model, const AutoTokenizer& token
   // Tokenizers saved without a limit report a huge model_max_length (int(1e30)).
   if (tokenizer.model_max_length() < (size_t{1} << 32)) return tokenizer.model_max_length();
   const auto& cfg = model.config();
-  int64_t positions = cfg.json().value("max_position_embeddings", int64_t{512});
+  // Two-tower models (CLIP) keep the text limit in text_config.
+  const auto& text = cfg.json().contains("text_config") ? cfg.json()["text_config"] : cfg.json();
+  int64_t positions = text.value("max_position_embeddings", int64_t{512});
   // RoBERTa-style position ids start after the padding index.
   if (cfg.model_type == "roberta" || cfg.model_type == "xlm-roberta")
     positions -= cfg.pad_token_id.value_or(1) + 1;
@@ -119,6 +121,56 @@ std::vector<float> softmax(const float* x, size_t n) {
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+ScoreFunction score_function(const ModelConfig& config, const std::string& requested) {
+  if (requested == "sigmoid") return ScoreFunction::Sigmoid;
+  if (requested == "softmax") return ScoreFunction::Softmax;
+  if (requested == "none") return ScoreFunction::None;
+  if (!requested.empty())
+    throw Error("function_to_apply must be \"sigmoid\", \"softmax\" or \"none\", got \"" + requested + "\"");
+  if (config.problem_type == "multi_label_classification" || config.num_labels == 1) return ScoreFunction::Sigmoid;
+  if (config.problem_type == "single_label_classification" || config.num_labels > 1) return ScoreFunction::Softmax;
+  return ScoreFunction::None;
+}
+
+std::vector<float> apply_score_function(ScoreFunction fn, const float* x, size_t n) {
+  switch (fn) {
+    case ScoreFunction::Softmax: return softmax(x, n);
+    case ScoreFunction::Sigmoid: {
+      std::vector<float> out(n);
+      for (size_t i = 0; i < n; ++i) out[i] = sigmoid(x[i]);
+      return out;
+    }
+    case ScoreFunction::None: break;
+  }
+  return std::vector<float>(x, x + n);
+}
+
+// Python's str.format with one positional argument: "{}" / "{0}" take the label, "{{" and
+// "}}" are braces; anything else in braces is an error.
+std::string format_hypothesis(const std::string& tpl, const std::string& label) {
+  std::string out;
+  bool used = false;
+  for (size_t i = 0; i < tpl.size(); ++i) {
+    char c = tpl[i];
+    if ((c == '{' || c == '}') && i + 1 < tpl.size() && tpl[i + 1] == c) {
+      out += c;
+      ++i;
+    } else if (c == '{' && (tpl.compare(i, 2, "{}") == 0 || tpl.compare(i, 3, "{0}") == 0)) {
+      out += label;
+      i += tpl[i + 1] == '}' ? 1 : 2;
+      used = true;
+    } else if (c == '{' || c == '}') {
+      throw Error("hypothesis_template \"" + tpl + "\": unsupported braces at character " + std::to_string(i + 1) +
+                  " (use {} where the label goes, {{ and }} for literal braces)");
+    } else {
+      out += c;
+    }
+  }
+  if (!used)
+    throw Error("hypothesis_template \"" + tpl + "\" has no {} where the label goes (e.g. \"This example is {}.\")");
+  return out;
+}
+
 size_t argmax(const float* x, size_t n) { return static_cast<size_t>(std::max_element(x, x + n) - x); }
 
 const std::string& label_name(const ModelConfig& config, int64_t id) {
@@ -157,6 +209,18 @@ size_t char_length(const std::string& text) {
   size_t n = 0;
   for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
+}
+
+PipelineOutput to_nested(const float* data, const Shape& shape, size_t dim) {
+  PipelineOutput out = PipelineOutput::array();
+  if (dim + 1 == shape.size()) {
+    for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(data[i]);
+    return out;
+  }
+  int64_t stride = 1;
+  for (size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+  for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(to_nested(data + i * stride, shape, dim + 1));
+  return out;
 }
 
 }  // namespace cuddle::pipelines

@@ -54,6 +54,21 @@ OutputPicker output_named(std::string name);
 std::vector<float> softmax(const float* x, size_t n);
 float sigmoid(float x);
 
+// The score function of text- and image-classification, as transformers picks it: sigmoid
+// for multi-label problems or a single output, softmax otherwise, unless `requested`
+// ("sigmoid", "softmax", "none") names one. Throws Error for any other request.
+enum class ScoreFunction { Sigmoid, Softmax, None };
+ScoreFunction score_function(const ModelConfig& config, const std::string& requested);
+std::vector<float> apply_score_function(ScoreFunction fn, const float* x, size_t n);
+
+// Python's str.format with one positional argument, as the zero-shot pipelines fill their
+// hypothesis_template: "{}" / "{0}" take the label, "{{" and "}}" are braces; anything
+// else in braces is an Error.
+std::string format_hypothesis(const std::string& tpl, const std::string& label);
+
+// Nested JSON arrays of a contiguous f32 tensor, outermost dimension first (torch's tolist()).
+PipelineOutput to_nested(const float* data, const Shape& shape, size_t dim = 0);
+
 // Index of the largest value (the first one on ties, as numpy's argmax).
 size_t argmax(const float* x, size_t n);
 

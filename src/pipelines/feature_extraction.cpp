@@ -10,19 +10,6 @@
 namespace cuddle::pipelines {
 namespace {
 
-// Nested JSON arrays of a contiguous f32 tensor, outermost dimension first.
-PipelineOutput to_nested(const float* data, const Shape& shape, size_t dim = 0) {
-  PipelineOutput out = PipelineOutput::array();
-  if (dim + 1 == shape.size()) {
-    for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(data[i]);
-    return out;
-  }
-  int64_t stride = 1;
-  for (size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
-  for (int64_t i = 0; i < shape[dim]; ++i) out.push_back(to_nested(data + i * stride, shape, dim + 1));
-  return out;
-}
-
 class FeatureExtraction : public PipelineTask {
  public:
   using PipelineTask::PipelineTask;

@@ -8,19 +8,6 @@
 namespace cuddle::pipelines {
 namespace {
 
-enum class ScoreFunction { Sigmoid, Softmax, None };
-
-ScoreFunction score_function(const ModelConfig& config, const std::string& requested) {
-  if (requested == "sigmoid") return ScoreFunction::Sigmoid;
-  if (requested == "softmax") return ScoreFunction::Softmax;
-  if (requested == "none") return ScoreFunction::None;
-  if (!requested.empty())
-    throw Error("function_to_apply must be \"sigmoid\", \"softmax\" or \"none\", got \"" + requested + "\"");
-  if (config.problem_type == "multi_label_classification" || config.num_labels == 1) return ScoreFunction::Sigmoid;
-  if (config.problem_type == "single_label_classification" || config.num_labels > 1) return ScoreFunction::Softmax;
-  return ScoreFunction::None;
-}
-
 class TextClassification : public PipelineTask {
  public:
   using PipelineTask::PipelineTask;
@@ -37,10 +24,7 @@ class TextClassification : public PipelineTask {
       const Tensor& logits = row[0];
       const float* x = logits.data<float>();
       auto n = static_cast<size_t>(logits.numel());
-      std::vector<float> scores(x, x + n);
-      if (fn == ScoreFunction::Softmax) scores = softmax(x, n);
-      if (fn == ScoreFunction::Sigmoid)
-        for (float& s : scores) s = sigmoid(s);
+      std::vector<float> scores = apply_score_function(fn, x, n);
       if (!o.top_k) {
         size_t best = argmax(scores.data(), n);
         out.push_back({{"label", label_name(cfg, static_cast<int64_t>(best))}, {"score", scores[best]}});

@@ -13,32 +13,6 @@
 namespace cuddle::pipelines {
 namespace {
 
-// Python's str.format with one positional argument: "{}" / "{0}" take the label, "{{" and
-// "}}" are braces; anything else in braces is an error.
-std::string format_hypothesis(const std::string& tpl, const std::string& label) {
-  std::string out;
-  bool used = false;
-  for (size_t i = 0; i < tpl.size(); ++i) {
-    char c = tpl[i];
-    if ((c == '{' || c == '}') && i + 1 < tpl.size() && tpl[i + 1] == c) {
-      out += c;
-      ++i;
-    } else if (c == '{' && (tpl.compare(i, 2, "{}") == 0 || tpl.compare(i, 3, "{0}") == 0)) {
-      out += label;
-      i += tpl[i + 1] == '}' ? 1 : 2;
-      used = true;
-    } else if (c == '{' || c == '}') {
-      throw Error("hypothesis_template \"" + tpl + "\": unsupported braces at character " + std::to_string(i + 1) +
-                  " (use {} where the label goes, {{ and }} for literal braces)");
-    } else {
-      out += c;
-    }
-  }
-  if (!used)
-    throw Error("hypothesis_template \"" + tpl + "\" has no {} where the label goes (e.g. \"This example is {}.\")");
-  return out;
-}
-
 class ZeroShotClassification : public PipelineTask {
  public:
   ZeroShotClassification(ModelPtr m, TokenizerPtr t, const PipelineOptions& o, int64_t entailment)
@@ -48,7 +22,7 @@ class ZeroShotClassification : public PipelineTask {
     const auto& labels = o.candidate_labels;
     if (labels.empty()) throw Error("zero-shot-classification needs candidate labels (candidate_labels)");
     std::vector<std::string> hypotheses;
-    for (const auto& l : labels) hypotheses.push_back(format_hypothesis(o.hypothesis_template, l));
+    for (const auto& l : labels) hypotheses.push_back(format_hypothesis(o.hypothesis_template.value_or("This example is {}."), l));
     std::vector<std::pair<std::string, std::string>> pairs;
     for (const auto& in : inputs)
       for (const auto& h : hypotheses) pairs.emplace_back(in.text, h);

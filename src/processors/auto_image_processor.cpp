@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "cuddle/error.h"
+#include "cuddle/hub.h"
 #include "cuddle/image_processor.h"
 #include "io/json_file.h"
 #include "processors/image_processor_config.h"
@@ -56,7 +57,9 @@ std::string resolve_class(const nlohmann::json& settings, const fs::path& folder
 
 }  // namespace
 
-std::unique_ptr<ImageProcessor> AutoImageProcessor::from_pretrained(const std::string& dir_or_file) {
+std::unique_ptr<ImageProcessor> AutoImageProcessor::from_pretrained(const std::string& name_or_path,
+                                                                   const std::string& revision) {
+  const std::string dir_or_file = hub::resolve_pretrained(name_or_path, revision);
   fs::path file = dir_or_file;
   if (fs::is_directory(file)) {
     if (fs::exists(file / "preprocessor_config.json")) file /= "preprocessor_config.json";

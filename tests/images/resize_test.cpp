@@ -99,10 +99,12 @@ TEST(PillowResize, MirrorAndTransposeInvariants) {
   for (Resample r : kConvolutions) {
     for (auto [w, h] : {std::pair{12, 17}, std::pair{31, 40}, std::pair{9, 5}, std::pair{70, 3}}) {
       SCOPED_TRACE(std::to_string(static_cast<int>(r)) + " " + std::to_string(w) + "x" + std::to_string(h));
-      if (r != Resample::Box)
+      if (r != Resample::Box) {
         EXPECT_EQ(pillow_resize(mirror(im), w, h, r).rgb, mirror(pillow_resize(im, w, h, r)).rgb);
-      if (w == im.width || h == im.height)
+      }
+      if (w == im.width || h == im.height) {
         EXPECT_EQ(pillow_resize(transpose(im), h, w, r).rgb, transpose(pillow_resize(im, w, h, r)).rgb);
+      }
     }
   }
 }

@@ -20,7 +20,7 @@ PipelineOptions options_from(const nlohmann::json& kwargs) {
     else if (k == "aggregation_strategy") o.aggregation_strategy = v;
     else if (k == "candidate_labels") o.candidate_labels = v.get<std::vector<std::string>>();
     else if (k == "multi_label") o.multi_label = v;
-    else if (k == "hypothesis_template") o.hypothesis_template = v;
+    else if (k == "hypothesis_template") o.hypothesis_template = v.get<std::string>();
     else ADD_FAILURE() << "kwarg not mapped: " << k;
   }
   return o;

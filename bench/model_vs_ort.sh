@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# cuddle versus ONNX Runtime on full-size bert-base (seq 128, batch 1 and 8), same machine,
-# same session, same inputs, same weights. Prints both JSON results and the ratios.
-# usage: bench/bert_vs_ort.sh [threads]   (SHARED=path to the shared/ folder with anchors/)
+# cuddle versus ONNX Runtime on a full-size model, batch 1 and 8, same machine, same
+# session, same inputs, same weights: bert (bert-base, seq 128) or vit (vit-base 224).
+# Prints both JSON results and the ratios.
+# usage: bench/model_vs_ort.sh bert|vit [threads]   (SHARED=path to the shared/ folder with anchors/)
 # Needs network access to the npm registry once (onnxruntime-node into bench/work/ortnode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-THREADS="${1:-2}"
+case "${1:-}" in
+  bert) FIXTURE=bench/fixtures/full-bert-base ARCH=BertForSequenceClassification ;;
+  vit) FIXTURE=bench/fixtures/full-vit-base ARCH=ViTForImageClassification ;;
+  *) echo "usage: bench/model_vs_ort.sh bert|vit [threads]" >&2; exit 2 ;;
+esac
+THREADS="${2:-2}"
 SHARED="${SHARED:-../shared}"
 WORK="bench/work"
 mkdir -p "$WORK"
@@ -14,17 +20,17 @@ if [ ! -d "$WORK/ortnode/node_modules/onnxruntime-node" ]; then
   npm install --prefix "$WORK/ortnode" onnxruntime-node@1.30.0 --ignore-scripts --no-audit --no-fund >/dev/null
 fi
 cmake --build build --target cuddle formula_weights sgemm_peak >/dev/null
-MODEL="$WORK/bert-base-formula"
+MODEL="$WORK/$1-base-formula"
 if [ ! -f "$MODEL/model.safetensors" ]; then
-  build/bench/formula_weights bench/fixtures/full-bert-base "$MODEL" BertForSequenceClassification
+  build/bench/formula_weights "$FIXTURE" "$MODEL" "$ARCH"
 fi
 echo "== machine"
 build/bench/sgemm_peak "$THREADS"
 echo "== ONNX Runtime 1.30 ($THREADS threads)"
-NODE_PATH="$WORK/ortnode/node_modules" node "$SHARED/anchors/ort_anchor.js" bench/fixtures/full-bert-base "$WORK/ort" "$THREADS" | tee "$WORK/ort.json"
+NODE_PATH="$WORK/ortnode/node_modules" node "$SHARED/anchors/ort_anchor.js" "$FIXTURE" "$WORK/ort-$1" "$THREADS" | tee "$WORK/ort.json"
 echo "== cuddle ($THREADS threads)"
 build/cuddle bench model "$MODEL" --seq 128 --batch 1,8 --threads "$THREADS" \
-  --check bench/fixtures/full-bert-base/reference.safetensors --json | tee "$WORK/cuddle.json"
+  --check "$FIXTURE/reference.safetensors" --json | tee "$WORK/cuddle.json"
 node -e '
 const o = require(process.argv[1]), c = require(process.argv[2]);
 const r = {};
