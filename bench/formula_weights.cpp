@@ -4,6 +4,10 @@
 // flat element index i, x = (i*2654435761 + (k+1)*40503) mod 65536,
 // v = (x/65536 - 0.5)*0.08 in float64, +1.0 for 1-D parameters whose lower-cased name
 // contains "norm" and that end in "weight"; cast to float32.
+// The manifest names parameters as transformers 5 holds them in memory; the file gets the
+// names transformers' save_pretrained writes (and every Hub checkpoint has), which differ
+// for ViT (vit.layers.N.attention.q_proj -> vit.encoder.layer.N.attention.attention.query,
+// ...).
 // usage: formula_weights MODEL_DIR(with onnx_manifest.json + config.json) OUT_DIR ARCHITECTURE
 #include <algorithm>
 #include <cctype>
@@ -11,8 +15,29 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "cuddle/safetensors.h"
+
+namespace {
+
+// transformers 5's in-memory ViT names -> the checkpoint names save_pretrained writes.
+std::string checkpoint_name(const std::string& name) {
+  static const std::pair<std::regex, const char*> kRenames[] = {
+      {std::regex(R"(^vit\.layers\.(\d+)\.attention\.q_proj\.)"), "vit.encoder.layer.$1.attention.attention.query."},
+      {std::regex(R"(^vit\.layers\.(\d+)\.attention\.k_proj\.)"), "vit.encoder.layer.$1.attention.attention.key."},
+      {std::regex(R"(^vit\.layers\.(\d+)\.attention\.v_proj\.)"), "vit.encoder.layer.$1.attention.attention.value."},
+      {std::regex(R"(^vit\.layers\.(\d+)\.attention\.o_proj\.)"), "vit.encoder.layer.$1.attention.output.dense."},
+      {std::regex(R"(^vit\.layers\.(\d+)\.mlp\.fc1\.)"), "vit.encoder.layer.$1.intermediate.dense."},
+      {std::regex(R"(^vit\.layers\.(\d+)\.mlp\.fc2\.)"), "vit.encoder.layer.$1.output.dense."},
+      {std::regex(R"(^vit\.layers\.(\d+)\.)"), "vit.encoder.layer.$1."},
+  };
+  for (const auto& [pattern, replacement] : kRenames)
+    if (std::regex_search(name, pattern)) return std::regex_replace(name, pattern, replacement);
+  return name;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -47,7 +72,7 @@ int main(int argc, char** argv) {
         if (norm_weight) v += 1.0;
         p[i] = static_cast<float>(v);
       }
-      tensors.emplace_back(name, t);
+      tensors.emplace_back(checkpoint_name(name), t);
       ++k;
     }
     cuddle::save_safetensors((out / "model.safetensors").string(), tensors, {{"format", "pt"}});

@@ -44,7 +44,9 @@ double max_abs_diff_vs_naive(GemmIsa isa, int64_t m, int64_t n, int64_t k, bool 
 TEST(PackedGemm, MatchesNaiveForEveryIsaAndEdgeShape) {
   const std::vector<std::tuple<int64_t, int64_t, int64_t>> shapes = {
       {1, 1, 1}, {1, 33, 7}, {5, 17, 3}, {12, 32, 256}, {13, 31, 257}, {25, 65, 513},
-      {128, 96, 64}, {200, 40, 300}, {3, 100, 1000}, {0, 5, 5}, {4, 0, 5}};
+      {128, 96, 64}, {200, 40, 300}, {3, 100, 1000}, {0, 5, 5}, {4, 0, 5},
+      // Enough rows that each thread takes its own row blocks (several, uneven at the end).
+      {397, 70, 300}, {1100, 33, 257}};
   for (GemmIsa isa : {GemmIsa::Avx512, GemmIsa::Avx2, GemmIsa::Generic}) {
     for (auto [m, n, k] : shapes) {
       for (bool bias : {false, true}) {

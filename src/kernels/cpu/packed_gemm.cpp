@@ -38,8 +38,18 @@ int64_t mr_for(Isa isa) { return isa == Isa::Avx512 ? 12 : 6; }
 
 // K is processed in blocks so the A micro-panel and the W sub-panel stay in L1/L2.
 constexpr int64_t kKc = 256;
-// Rows of A per outer block (a multiple of both MRs), so the packed A block fits in L2.
-constexpr int64_t kMc = 192;
+// About this many rows of A per outer block at most (balanced_block rounds up to MR), so
+// the packed A block (kMc x kKc floats, 256 KB) stays in L2.
+constexpr int64_t kMc = 256;
+
+// Rows per A block for `rows` rows: at most kMc, the blocks as even as MR allows. Every
+// block streams all of W once, so 197 rows (a ViT sequence) run as one block, not as
+// 192 + a 5-row block that would read W again for almost no work.
+int64_t balanced_block(int64_t rows, int64_t mr) {
+  const int64_t blocks = (rows + kMc - 1) / kMc;
+  const int64_t per_block = (rows + blocks - 1) / blocks;
+  return (per_block + mr - 1) / mr * mr;
+}
 
 // Packs rows [m0, m0+mc) x columns [k0, k0+kc) of A into MR-row micro-panels stored
 // k-major (ap[p][k][i]), zero-padding the last panel's missing rows.
@@ -216,22 +226,62 @@ void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, 
     }
     return;
   }
-  const int64_t mc_max = std::min<int64_t>(kMc, (m + mr - 1) / mr * mr);
+  const int64_t mc_max = balanced_block(m, mr);
   const int64_t kc_max = std::min<int64_t>(kKc, k);
-  // One packed A block shared by all threads: each thread packs a share of it, then every
-  // thread runs its own range of W panels over the whole block.
-  std::vector<float> apack(static_cast<size_t>(mc_max * kc_max));
-  // Small products (classifier heads, tiny models) run on one thread: a team costs a few
-  // barriers per block, which is more than the work and, on a busy machine, a scheduler
-  // time slice each.
+  // C[m0:m0+mc, panels p0..p1) (+)= packed A block x W panels for K range [k0, k0+kc).
+  auto multiply_block = [&](const float* apack, int64_t m0, int64_t mc, int64_t k0, int64_t kc, int64_t p0,
+                            int64_t p1) {
+    const int64_t mpanels = (mc + mr - 1) / mr;
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* bp = w.panel(p) + k0 * nr;
+      const int64_t cols = std::min(nr, n - p * nr);
+      const float* pb = bias ? bias + p * nr : nullptr;
+      for (int64_t ip = 0; ip < mpanels; ++ip) {
+        const int64_t rows = std::min(mr, mc - ip * mr);
+        float* tile = c + (m0 + ip * mr) * ldc + p * nr;
+        kernel(kc, apack + ip * kc * mr, bp, tile, ldc, rows, cols, k0 == 0, pb);
+        if (act != Activation::Identity && k0 + kc == k)
+          for (int64_t i = 0; i < rows; ++i) activation(act, tile + i * ldc, cols);
+      }
+    }
+  };
+  // Small products (classifier heads, tiny models) run on one thread: a team costs more
+  // than the work and, on a busy machine, a scheduler time slice.
   const bool worth_threads = m * n * k >= (int64_t{1} << 20);
   const int threads = parallel && worth_threads ? omp_get_max_threads() : 1;
+  const int64_t row_panels = (m + mr - 1) / mr;  // of MR rows
+  if (threads == 1 || m >= kMc * threads * 3 / 4) {
+    // Most of a row block per thread: each takes its own rows, packs its own A
+    // blocks and runs them against every W panel, with no barrier at all (waiting on the
+    // slower thread at every block cost several percent of a batch-8 forward pass). With
+    // fewer rows each thread would stream all of W for little work per panel, so short
+    // inputs split W instead (below).
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const int64_t r0 = row_panels * t / nt * mr, r1 = std::min(m, row_panels * (t + 1) / nt * mr);
+      const int64_t block = balanced_block(r1 - r0, mr);
+      std::vector<float> apack(static_cast<size_t>(block * kc_max));
+      for (int64_t m0 = r0; m0 < r1; m0 += block) {
+        const int64_t mc = std::min(block, r1 - m0);
+        for (int64_t k0 = 0; k0 < k; k0 += kKc) {
+          const int64_t kc = std::min(kKc, k - k0);
+          pack_a(a, lda, m0, mc, m, k0, kc, mr, apack.data());
+          multiply_block(apack.data(), m0, mc, k0, kc, 0, panels);
+        }
+      }
+    }
+    return;
+  }
+  // Few rows (a short sequence): split the W panels instead; the threads share one packed
+  // A block, each packing a share of it between barriers.
+  std::vector<float> apack(static_cast<size_t>(mc_max * kc_max));
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
-    for (int64_t m0 = 0; m0 < m; m0 += kMc) {
-      const int64_t mc = std::min(kMc, m - m0);
+    for (int64_t m0 = 0; m0 < m; m0 += mc_max) {
+      const int64_t mc = std::min(mc_max, m - m0);
       const int64_t mpanels = (mc + mr - 1) / mr;
       for (int64_t k0 = 0; k0 < k; k0 += kKc) {
         const int64_t kc = std::min(kKc, k - k0);
@@ -240,18 +290,7 @@ void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, 
         for (int64_t ip = 0; ip < mpanels; ++ip)
           pack_a(a, lda, m0 + ip * mr, std::min(mr, mc - ip * mr), m, k0, kc, mr, apack.data() + ip * kc * mr);
         // (implicit barrier after omp for: the block is packed)
-        for (int64_t p = p0; p < p1; ++p) {
-          const float* bp = w.panel(p) + k0 * nr;
-          const int64_t cols = std::min(nr, n - p * nr);
-          const float* pb = bias ? bias + p * nr : nullptr;
-          for (int64_t ip = 0; ip < mpanels; ++ip) {
-            const int64_t rows = std::min(mr, mc - ip * mr);
-            float* tile = c + (m0 + ip * mr) * ldc + p * nr;
-            kernel(kc, apack.data() + ip * kc * mr, bp, tile, ldc, rows, cols, k0 == 0, pb);
-            if (act != Activation::Identity && k0 + kc == k)
-              for (int64_t i = 0; i < rows; ++i) activation(act, tile + i * ldc, cols);
-          }
-        }
+        multiply_block(apack.data(), m0, mc, k0, kc, p0, p1);
       }
     }
   }
