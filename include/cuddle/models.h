@@ -43,6 +43,8 @@ struct ModelOutputs {
   NamedTensors tensors;  // in transformers' order
   const Tensor& get(const std::string& name) const;  // throws Error naming the missing output
   bool contains(const std::string& name) const;
+  // Appends hidden_states.0 .. hidden_states.N in transformers' naming.
+  void add_hidden_states(const std::vector<Tensor>& hidden_states);
 };
 
 class PreTrainedModel : public nn::Module {

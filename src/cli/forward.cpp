@@ -1,6 +1,7 @@
 // `cuddle forward MODEL_DIR --inputs IN.safetensors --out OUT.safetensors`: runs the class
-// config.json names (architectures[0]) on input_ids / attention_mask / token_type_ids and
-// saves every named output, for parity checks against transformers.
+// config.json names (architectures[0]) on input_ids / attention_mask / token_type_ids and /
+// or pixel_values / pixel_mask, and saves every named output, for parity checks against
+// transformers.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -19,14 +20,20 @@ struct ForwardArgs {
 // Other tensors in the file (a reference.safetensors also holds outputs) are ignored.
 ModelInputs read_inputs(const std::string& path) {
   SafetensorsFile f = SafetensorsFile::open(path);
-  if (!f.contains("input_ids"))
-    throw FormatError(path + ": no \"input_ids\" tensor (expected input_ids, and optionally "
-                      "attention_mask and token_type_ids)");
+  if (!f.contains("input_ids") && !f.contains("pixel_values"))
+    throw FormatError(path + ": no \"input_ids\" or \"pixel_values\" tensor (expected input_ids, and "
+                      "optionally attention_mask and token_type_ids; or pixel_values and optionally "
+                      "pixel_mask; CLIP takes both)");
   ModelInputs in;
   // Copies: the outputs may be written over the inputs file.
-  in.input_ids = f.tensor("input_ids").clone();
-  if (f.contains("attention_mask")) in.attention_mask = f.tensor("attention_mask").clone();
-  if (f.contains("token_type_ids")) in.token_type_ids = f.tensor("token_type_ids").clone();
+  auto copy = [&](const char* name, Tensor& to) {
+    if (f.contains(name)) to = f.tensor(name).clone();
+  };
+  copy("input_ids", in.input_ids);
+  copy("attention_mask", in.attention_mask);
+  copy("token_type_ids", in.token_type_ids);
+  copy("pixel_values", in.pixel_values);
+  copy("pixel_mask", in.pixel_mask);
   return in;
 }
 
@@ -37,7 +44,9 @@ CUDDLE_CLI_COMMAND("forward", [](CLI::App& app) {
       "forward", "Run a model folder on input tensors and save every named output");
   auto a = std::make_shared<ForwardArgs>();
   cmd->add_option("MODEL_DIR", a->model, "model folder (config.json + safetensors weights)")->required();
-  cmd->add_option("--inputs", a->inputs, "safetensors file with input_ids [, attention_mask, token_type_ids]")
+  cmd->add_option("--inputs", a->inputs,
+                  "safetensors file with input_ids [, attention_mask, token_type_ids] and / or "
+                  "pixel_values [, pixel_mask]")
       ->required();
   cmd->add_option("--out", a->out, "safetensors file to write the outputs to")->required();
   cmd->add_flag("--json", a->json, "print the written outputs as JSON");

@@ -52,6 +52,11 @@ const Tensor& ModelOutputs::get(const std::string& name) const {
   throw Error("model output \"" + name + "\" does not exist (outputs: " + have + ")");
 }
 
+void ModelOutputs::add_hidden_states(const std::vector<Tensor>& hidden_states) {
+  for (size_t i = 0; i < hidden_states.size(); ++i)
+    tensors.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
+}
+
 bool ModelOutputs::contains(const std::string& name) const {
   for (const auto& [n, t] : tensors)
     if (n == name) return true;

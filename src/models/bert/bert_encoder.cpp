@@ -18,11 +18,6 @@ void check_encoder_inputs(const ModelInputs& in, int64_t max_positions, const st
                      " exceeds max_position_embeddings " + std::to_string(max_positions));
 }
 
-void add_hidden_states(ModelOutputs& out, const std::vector<Tensor>& hidden_states) {
-  for (size_t i = 0; i < hidden_states.size(); ++i)
-    out.tensors.emplace_back("hidden_states." + std::to_string(i), hidden_states[i]);
-}
-
 // ---- embeddings ----
 
 BertEmbeddings::BertEmbeddings(const BertConfig& c, PositionIds positions)

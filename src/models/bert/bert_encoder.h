@@ -111,7 +111,4 @@ class BertBackbone : public nn::Module {
 // optional attention_mask / token_type_ids of the same shape, S within the position table.
 void check_encoder_inputs(const ModelInputs& in, int64_t max_positions, const std::string& model);
 
-// hidden_states.N outputs in transformers' naming.
-void add_hidden_states(ModelOutputs& out, const std::vector<Tensor>& hidden_states);
-
 }  // namespace cuddle::models

@@ -35,7 +35,7 @@ ModelOutputs BertBaseModel::forward(const ModelInputs& in, bool output_hidden_st
   ModelOutputs out;
   out.tensors.emplace_back("last_hidden_state", r.hidden_states.back());
   if (r.pooled.defined()) out.tensors.emplace_back("pooler_output", r.pooled);
-  if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+  if (output_hidden_states) out.add_hidden_states(r.hidden_states);
   return out;
 }
 
@@ -53,7 +53,7 @@ ModelOutputs BertTokenClassification::forward(const ModelInputs& in, bool output
   auto r = backbone_.forward(in, class_name());
   ModelOutputs out;
   out.tensors.emplace_back("logits", classifier.forward(r.hidden_states.back()));
-  if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+  if (output_hidden_states) out.add_hidden_states(r.hidden_states);
   return out;
 }
 
@@ -70,7 +70,7 @@ ModelOutputs BertQuestionAnswering::forward(const ModelInputs& in, bool output_h
   auto r = backbone_.forward(in, class_name());
   ModelOutputs out;
   add_span_logits(out, qa_outputs.forward(r.hidden_states.back()));
-  if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+  if (output_hidden_states) out.add_hidden_states(r.hidden_states);
   return out;
 }
 
@@ -93,7 +93,7 @@ class BertForSequenceClassification : public BertFamilyModel {
     auto r = backbone_.forward(in, class_name());
     ModelOutputs out;
     out.tensors.emplace_back("logits", classifier.forward(r.pooled));
-    if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+    if (output_hidden_states) out.add_hidden_states(r.hidden_states);
     return out;
   }
   nn::Linear classifier;
@@ -142,7 +142,7 @@ class BertForMaskedLM : public BertFamilyModel {
     auto r = backbone_.forward(in, class_name());
     ModelOutputs out;
     out.tensors.emplace_back("logits", predictions.forward(r.hidden_states.back()));
-    if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+    if (output_hidden_states) out.add_hidden_states(r.hidden_states);
     return out;
   }
   BertLMPredictionHead predictions;

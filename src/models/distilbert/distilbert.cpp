@@ -151,7 +151,7 @@ class DistilBertBase : public PreTrainedModel {
   }
   const DistilBertConfig& cfg() const { return static_cast<const DistilBertConfig&>(config()); }
   ModelOutputs with_hidden(const std::vector<Tensor>& hs, bool output_hidden_states, ModelOutputs out) const {
-    if (output_hidden_states) add_hidden_states(out, hs);
+    if (output_hidden_states) out.add_hidden_states(hs);
     return out;
   }
   Backbone backbone_;

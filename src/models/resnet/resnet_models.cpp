@@ -1,6 +1,5 @@
 // ResNetModel and ResNetForImageClassification (transformers' modeling_resnet).
 #include "cuddle/ops.h"
-#include "models/bert/bert_encoder.h"
 #include "models/registry.h"
 #include "models/resnet/resnet_backbone.h"
 
@@ -33,7 +32,7 @@ class ResNetModel : public ResNetFamilyModel {
     ModelOutputs out;
     out.tensors.emplace_back("last_hidden_state", hidden.back());
     out.tensors.emplace_back("pooler_output", ops::adaptive_avg_pool2d(hidden.back(), {1, 1}));
-    if (output_hidden_states) add_hidden_states(out, hidden);
+    if (output_hidden_states) out.add_hidden_states(hidden);
     return out;
   }
 };
@@ -57,7 +56,7 @@ class ResNetForImageClassification : public ResNetFamilyModel {
     pooled = pooled.reshape({pooled.size(0), pooled.size(1)});
     ModelOutputs out;
     out.tensors.emplace_back("logits", classifier_ ? classifier_->forward(pooled) : pooled);
-    if (output_hidden_states) add_hidden_states(out, hidden);
+    if (output_hidden_states) out.add_hidden_states(hidden);
     return out;
   }
 

@@ -31,7 +31,7 @@ class RobertaForSequenceClassification : public BertFamilyModel {
     auto r = backbone_.forward(in, class_name());
     ModelOutputs out;
     out.tensors.emplace_back("logits", classifier.forward(r.hidden_states.back()));
-    if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+    if (output_hidden_states) out.add_hidden_states(r.hidden_states);
     return out;
   }
   RobertaClassificationHead classifier;
@@ -73,7 +73,7 @@ class RobertaForMaskedLM : public BertFamilyModel {
     auto r = backbone_.forward(in, class_name());
     ModelOutputs out;
     out.tensors.emplace_back("logits", lm_head.forward(r.hidden_states.back()));
-    if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+    if (output_hidden_states) out.add_hidden_states(r.hidden_states);
     return out;
   }
   RobertaLMHead lm_head;

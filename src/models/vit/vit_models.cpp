@@ -1,7 +1,6 @@
 #include "models/vit/vit_models.h"
 
 #include "cuddle/ops.h"
-#include "models/bert/bert_encoder.h"  // add_hidden_states
 
 namespace cuddle::models {
 
@@ -90,7 +89,7 @@ class ViTModel : public ViTFamilyModel {
     ModelOutputs out;
     out.tensors.emplace_back("last_hidden_state", r.last_hidden_state);
     if (r.pooled.defined()) out.tensors.emplace_back("pooler_output", r.pooled);
-    if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+    if (output_hidden_states) out.add_hidden_states(r.hidden_states);
     return out;
   }
 
@@ -117,7 +116,7 @@ class ViTForImageClassification : public ViTFamilyModel {
     auto r = backbone_.forward(in, class_name());
     ModelOutputs out;
     out.tensors.emplace_back("logits", classifier.forward(r.last_hidden_state.select(1, 0)));
-    if (output_hidden_states) add_hidden_states(out, r.hidden_states);
+    if (output_hidden_states) out.add_hidden_states(r.hidden_states);
     return out;
   }
   nn::Linear classifier;
