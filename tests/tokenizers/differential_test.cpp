@@ -7,6 +7,7 @@
 //
 // Inputs: every line of tests/fixtures/data/corpus.txt, the edge cases of edge_cases.h,
 // pairs, and texts encoded without special tokens. Under AddressSanitizer only every 16th corpus line is used to keep CI in budget.
+// The UnicodeScripts tokenizer also runs over every code point, to compare the script tables.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include "cuddle/tokenizer.h"
 #include "edge_cases.h"
 #include "test_util.h"
+#include "tokenizers/unicode.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -69,7 +71,8 @@ std::vector<std::string> tokenizer_files() {
     out.push_back(cuddle::test::fixture(std::string("tokenizers/") + f + "/tokenizer.json"));
   // Made by make_synthetic.py to reach the components and settings the real ones leave out.
   for (const char* f : {"wordlevel_whitespace", "wordpiece_punct_digits", "bpe_split_behaviors", "bpe_bytelevel_norm_fixed",
-                        "unigram_byte_fallback", "unigram_metaspace_never"})
+                        "unigram_byte_fallback", "unigram_metaspace_never", "wordlevel_unicode_scripts",
+                        "unigram_unicode_scripts_metaspace"})
     out.push_back(cuddle::test::fixture(std::string("tokenizers/synthetic/") + f + ".json"));
   return out;
 }
@@ -87,57 +90,65 @@ std::vector<std::vector<uint32_t>> overflow_ids(const cuddle::Encoding& e) {
   return out;
 }
 
-class DifferentialTest : public ::testing::TestWithParam<std::string> {};
+bool reference_missing(const std::string& file) {
+  return !fs::exists(kNodeModules + "/tokenizers") || !fs::exists(file) || std::system("node --version > /dev/null 2>&1") != 0;
+}
 
-TEST_P(DifferentialTest, MatchesHuggingFaceTokenizers) {
-  const std::string file = GetParam();
-  if (!fs::exists(kNodeModules + "/tokenizers") || !fs::exists(file) || std::system("node --version > /dev/null 2>&1") != 0)
-    GTEST_SKIP() << "reference not installed: run scripts/test-deps.sh (needs node)";
-
+// What tok_reference.js (HF tokenizers) gives for each of `in`, as parsed JSON lines.
+std::vector<json> reference_outputs(const std::string& file, const std::vector<Input>& in) {
   cuddle::test::TempDir tmp;
   {
     std::ofstream f(tmp / "in.jsonl");
-    for (const auto& in : inputs()) {
-      json j = in.kind == Input::Pair    ? json{{"pair", {in.a, *in.b}}}
-               : in.kind == Input::Plain ? json{{"plain", in.a}}
-                                         : json{{"text", in.a}};
+    for (const auto& x : in) {
+      json j = x.kind == Input::Pair    ? json{{"pair", {x.a, *x.b}}}
+               : x.kind == Input::Plain ? json{{"plain", x.a}}
+                                        : json{{"text", x.a}};
       f << j.dump() << "\n";
     }
   }
   std::string cmd = "NODE_PATH='" + kNodeModules + "' node '" + kSource + "/tests/tokenizers/tok_reference.js' '" + file + "' '" +
                     (tmp / "in.jsonl") + "' '" + (tmp / "out.jsonl") + "'";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << cmd;
+  std::vector<json> out;
+  std::ifstream f(tmp / "out.jsonl");
+  for (std::string line; std::getline(f, line);) out.push_back(json::parse(line));
+  return out;
+}
 
-  // Same batching as tok_reference.js (padding to the batch's longest depends on it):
-  // chunks of kChunk inputs, the single texts of a chunk as one batch, pairs one by one.
-  cuddle::Tokenizer tok = cuddle::Tokenizer::from_file(file);
-  std::vector<cuddle::Encoding> got(inputs().size());
-  for (size_t start = 0; start < inputs().size(); start += kChunk) {
-    size_t stop = std::min(start + kChunk, inputs().size());
+// Same batching as tok_reference.js (padding to the batch's longest depends on it):
+// chunks of kChunk inputs, the single texts of a chunk as one batch, pairs one by one.
+std::vector<cuddle::Encoding> cuddle_outputs(const cuddle::Tokenizer& tok, const std::vector<Input>& in) {
+  std::vector<cuddle::Encoding> got(in.size());
+  for (size_t start = 0; start < in.size(); start += kChunk) {
+    size_t stop = std::min(start + kChunk, in.size());
     std::vector<cuddle::TextInput> singles;
     std::vector<size_t> where;
     for (size_t k = start; k < stop; ++k) {
-      const auto& in = inputs()[k];
-      if (in.kind == Input::Pair) {
-        got[k] = tok.encode_pair(in.a, *in.b);
-      } else if (in.kind == Input::Plain) {
-        got[k] = tok.encode(in.a, /*add_special_tokens=*/false);
+      if (in[k].kind == Input::Pair) {
+        got[k] = tok.encode_pair(in[k].a, *in[k].b);
+      } else if (in[k].kind == Input::Plain) {
+        got[k] = tok.encode(in[k].a, /*add_special_tokens=*/false);
       } else {
-        singles.emplace_back(in.a);
+        singles.emplace_back(in[k].a);
         where.push_back(k);
       }
     }
     auto batch = tok.encode_batch(singles);
     for (size_t k = 0; k < batch.size(); ++k) got[where[k]] = std::move(batch[k]);
   }
+  return got;
+}
 
-  std::ifstream out(tmp / "out.jsonl");
-  std::string line;
-  size_t i = 0, mismatches = 0;
-  for (; std::getline(out, line); ++i) {
-    ASSERT_LT(i, inputs().size());
-    json ref = json::parse(line);
-    const auto& in = inputs()[i];
+// Encodes `in` with cuddle and HF and expects no input to differ (the first five
+// differences are reported).
+void compare_with_reference(const std::string& file, const std::vector<Input>& in) {
+  std::vector<json> refs = reference_outputs(file, in);
+  EXPECT_EQ(refs.size(), in.size()) << "reference output is incomplete";
+  cuddle::Tokenizer tok = cuddle::Tokenizer::from_file(file);
+  std::vector<cuddle::Encoding> got = cuddle_outputs(tok, in);
+  size_t mismatches = 0;
+  for (size_t i = 0; i < std::min(refs.size(), in.size()); ++i) {
+    const json& ref = refs[i];
     const cuddle::Encoding& e = got[i];
     std::vector<std::vector<size_t>> offsets;
     for (auto [s, t] : e.offsets) offsets.push_back({s, t});
@@ -156,14 +167,42 @@ TEST_P(DifferentialTest, MatchesHuggingFaceTokenizers) {
     if (what.empty()) continue;
     if (++mismatches <= 5)
       ADD_FAILURE() << short_name(file) << ": " << what << " differ for input " << i << ": "
-                    << json(in.a).dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 200)
+                    << json(in[i].a).dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 200)
                     << "\n  cuddle ids: " << json(e.ids).dump().substr(0, 300) << "\n  HF ids:     " << ref["ids"].dump().substr(0, 300)
                     << "\n  cuddle offsets: " << json(offsets).dump().substr(0, 300)
                     << "\n  HF offsets:     " << ref["offsets"].dump().substr(0, 300);
   }
-  EXPECT_EQ(i, inputs().size()) << "reference output is incomplete";
-  EXPECT_EQ(mismatches, 0u) << short_name(file) << ": " << mismatches << " of " << inputs().size() << " inputs differ";
-  std::printf("[ differential ] %s: %zu inputs, %zu mismatches\n", short_name(file).c_str(), inputs().size(), mismatches);
+  EXPECT_EQ(mismatches, 0u) << short_name(file) << ": " << mismatches << " of " << in.size() << " inputs differ";
+  std::printf("[ differential ] %s: %zu inputs, %zu mismatches\n", short_name(file).c_str(), in.size(), mismatches);
+}
+
+class DifferentialTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DifferentialTest, MatchesHuggingFaceTokenizers) {
+  if (reference_missing(GetParam())) GTEST_SKIP() << "reference not installed: run scripts/test-deps.sh (needs node)";
+  compare_with_reference(GetParam(), inputs());
+}
+
+// The UnicodeScripts table against HF's on every code point (surrogates aside), in runs of
+// 4096 per input: once in order, so a code point whose script differs from HF's moves a
+// cut between neighbours, and once with U+16A0 (Runic) after each, so a code point that
+// has a script in one table and none (Any, no cut) in the other shows too.
+TEST(DifferentialScriptsTest, UnicodeScriptsTableMatchesOnEveryCodePoint) {
+  const std::string file = cuddle::test::fixture("tokenizers/synthetic/wordlevel_unicode_scripts.json");
+  if (reference_missing(file)) GTEST_SKIP() << "reference not installed: run scripts/test-deps.sh (needs node)";
+  std::vector<Input> in;
+  for (bool separated : {false, true}) {
+    for (char32_t first = 0; first < 0x110000; first += 4096) {
+      std::string text;
+      for (char32_t c = first; c < first + 4096; ++c) {
+        if (c >= 0xD800 && c <= 0xDFFF) continue;
+        cuddle::tok::append_utf8(text, c);
+        if (separated) cuddle::tok::append_utf8(text, 0x16A0);
+      }
+      if (!text.empty()) in.push_back({Input::Text, text, std::nullopt});
+    }
+  }
+  compare_with_reference(file, in);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTokenizers, DifferentialTest, ::testing::ValuesIn(tokenizer_files()),

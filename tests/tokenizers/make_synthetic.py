@@ -1,6 +1,6 @@
 """Writes tests/fixtures/tokenizers/synthetic/*.json: tokenizer.json files that combine the
 components the real tokenizers do not use (Whitespace, Punctuation, Digits, Split
-behaviours, FixedLength, CharDelimiterSplit, WordLevel, Unigram byte fallback, NFD/NFKD/
+behaviours, FixedLength, CharDelimiterSplit, UnicodeScripts, WordLevel, Unigram byte fallback, NFD/NFKD/
 StripAccents/Strip/Nmt/ByteLevel normalizers, BertProcessing, CTC/BPEDecoder/Strip/Replace
 decoders, truncation and padding from the file). The differential test runs them through
 HF tokenizers like the real ones. Vocabularies come from the fixture tokenizers. (The Strip
@@ -107,4 +107,22 @@ write('unigram_metaspace_never', {
                                                              {'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'never', 'split': True}]},
     'model': xlmr['model'],
     'decoder': {'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'never', 'split': True},
+})
+
+# UnicodeScripts alone into a WordLevel model that knows almost no piece: the offsets of
+# the [UNK] tokens are the pieces, so the test compares every cut (and the dropped
+# leading spaces) with HF.
+write('wordlevel_unicode_scripts', {
+    'pre_tokenizer': {'type': 'UnicodeScripts'},
+    'model': {'type': 'WordLevel', 'vocab': wp['model']['vocab'], 'unk_token': '[UNK]'},
+})
+
+# SentencePiece's layout: script pieces, then Metaspace, into a Unigram model.
+write('unigram_unicode_scripts_metaspace', {
+    'normalizer': {'type': 'NFKC'},
+    'pre_tokenizer': {'type': 'Sequence', 'pretokenizers': [
+        {'type': 'UnicodeScripts'},
+        {'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'first', 'split': True}]},
+    'model': xlmr['model'],
+    'decoder': {'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'first', 'split': True},
 })

@@ -15,10 +15,11 @@ class PreTokenizer {
 };
 
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const JsonRef& j);
-// Defined in byte_level.cpp / split.cpp / metaspace.cpp.
+// Defined in byte_level.cpp / split.cpp / metaspace.cpp / unicode_scripts.cpp.
 std::unique_ptr<PreTokenizer> make_byte_level_pre_tokenizer(const JsonRef& j);
 std::unique_ptr<PreTokenizer> make_split_pre_tokenizer(const JsonRef& j);
 std::unique_ptr<PreTokenizer> make_metaspace_pre_tokenizer(const JsonRef& j);
+std::unique_ptr<PreTokenizer> make_unicode_scripts_pre_tokenizer();
 
 SplitBehavior parse_split_behavior(const JsonRef& j);
 

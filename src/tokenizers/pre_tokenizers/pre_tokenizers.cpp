@@ -144,6 +144,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const JsonRef& j) {
     char32_t d = chars[0];
     return char_split([d](char32_t c) { return c == d; }, SplitBehavior::Removed);
   }
+  if (t == "UnicodeScripts") return make_unicode_scripts_pre_tokenizer();
   if (t == "FixedLength") return std::make_unique<FixedLength>(j);
   if (t == "Sequence") return std::make_unique<SequencePreTokenizer>(j);
   throw UnknownComponentError(j.path + ".type: unsupported pre-tokenizer type \"" + t + "\"");
