@@ -50,13 +50,13 @@ const std::vector<Input>& inputs() {
     std::vector<std::string> lines;
     for (size_t i = 0; std::getline(corpus, line); ++i)
       if (i % kCorpusStride == 0) lines.push_back(line);
-    for (auto& l : lines) v.push_back({Input::Text, l});
-    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({Input::Text, e});
+    for (auto& l : lines) v.push_back({Input::Text, l, std::nullopt});
+    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({Input::Text, e, std::nullopt});
     for (size_t i = 0; i + 1 < lines.size() && i < 200; i += 2) v.push_back({Input::Pair, lines[i], lines[i + 1]});
     for (auto& [a, b] : cuddle::test::tokenizer_edge_pairs()) v.push_back({Input::Pair, a, b});
     // Encoding without special tokens.
-    for (size_t i = 0; i < lines.size() && i < 40; ++i) v.push_back({Input::Plain, lines[i]});
-    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({Input::Plain, e});
+    for (size_t i = 0; i < lines.size() && i < 40; ++i) v.push_back({Input::Plain, lines[i], std::nullopt});
+    for (auto& e : cuddle::test::tokenizer_edge_cases()) v.push_back({Input::Plain, e, std::nullopt});
     return v;
   }();
   return in;
