@@ -62,9 +62,13 @@ struct PipelineOptions {
   // text- and image-classification: "" (from problem_type / num_labels), "sigmoid",
   // "softmax", "none".
   std::string function_to_apply;
-  // token-classification: "none", "simple", "first", "average", "max".
-  std::string aggregation_strategy = "none";
+  // token-classification: "none", "simple", "first", "average", "max". Unset means "none",
+  // except that transformers refuses stride with an explicit "none" but not when unset.
+  std::optional<std::string> aggregation_strategy;
   std::vector<std::string> ignore_labels = {"O"};
+  // token-classification: read a text longer than the model's limit in windows overlapping
+  // by this many tokens (unset: truncate it); overlapping entities are reconciled.
+  std::optional<size_t> stride;
   // fill-mask: restrict the predictions to these tokens.
   std::vector<std::string> targets;
   // zero-shot-classification and zero-shot-image-classification.

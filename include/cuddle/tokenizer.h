@@ -42,6 +42,10 @@ struct TruncationParams {
   size_t stride = 0;
   TruncationStrategy strategy = TruncationStrategy::LongestFirst;
   Side direction = Side::Right;
+  // tokenizers 0.23.1+ stops tokenizing once max_length tokens exist, so `overflowing` only
+  // covers the text tokenized by then (huggingface/tokenizers#2091, open). false: tokenize the
+  // whole text first, as tokenizers 0.22 did, so the windows cover all of it.
+  bool early_exit = true;
 };
 
 struct PaddingParams {

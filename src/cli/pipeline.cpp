@@ -17,9 +17,10 @@ namespace cuddle::cli {
 namespace {
 
 struct PipelineArgs {
-  std::string task, model, input_file, candidate_labels, context, hypothesis_template;
+  std::string task, model, input_file, candidate_labels, context, hypothesis_template, aggregation_strategy;
   std::vector<std::string> inputs, targets;
   int top_k = 0;
+  size_t stride = 0;
   bool json = false;
   PipelineOptions opts;
 };
@@ -171,8 +172,10 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
   cmd->add_option("--input", a->input_file, "file with one input per line, or JSON Lines");
   cmd->add_option("--function-to-apply", a->opts.function_to_apply,
                   "text- and image-classification: sigmoid, softmax or none");
-  cmd->add_option("--aggregation-strategy", a->opts.aggregation_strategy,
-                  "token-classification: none, simple, first, average or max (default none)");
+  auto* aggregation = cmd->add_option("--aggregation-strategy", a->aggregation_strategy,
+                                      "token-classification: none, simple, first, average or max (default none)");
+  auto* stride = cmd->add_option("--stride", a->stride,
+                                 "token-classification: read long texts in windows overlapping by N tokens");
   cmd->add_option("--targets", a->targets, "fill-mask: only score these tokens")->delimiter(',');
   cmd->add_option("--candidate-labels", a->candidate_labels,
                   "zero-shot(-image)-classification: comma-separated labels");
@@ -190,9 +193,12 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
   cmd->add_option("--threshold", a->opts.threshold, "object-detection: keep detections scoring above this (0.5)");
   cmd->add_flag("--pool", a->opts.pool, "image-feature-extraction: the pooled output instead of every token");
   cmd->add_flag("--json", a->json, "print transformers' return value as JSON");
-  return [a, top_k, tpl]() {
+  return [a, top_k, tpl, aggregation, stride]() {
     if (*top_k) a->opts.top_k = a->top_k;
     if (*tpl) a->opts.hypothesis_template = a->hypothesis_template;
+    // Given or not matters: transformers refuses --stride with an explicit "none" only.
+    if (*aggregation) a->opts.aggregation_strategy = a->aggregation_strategy;
+    if (*stride) a->opts.stride = a->stride;
     if (!a->candidate_labels.empty() || a->task == "zero-shot-classification" ||
         a->task == "zero-shot-image-classification")
       a->opts.candidate_labels = split_labels(a->candidate_labels);

@@ -29,11 +29,15 @@ std::vector<Encoding> encode_texts(const AutoTokenizer& tokenizer, const std::ve
 }
 
 EncodedTexts encode_inputs(const PreTrainedModel& model, const AutoTokenizer& tokenizer,
-                           const std::vector<PipelineInput>& inputs) {
+                           const std::vector<PipelineInput>& inputs, std::optional<size_t> stride) {
   EncodedTexts e;
   for (const auto& in : inputs) e.texts.push_back(in.text);
   TruncationParams trunc;
   trunc.max_length = max_input_length(model, tokenizer);
+  trunc.stride = stride.value_or(0);
+  // Without a stride only the first window is used; with one, the windows must cover the
+  // whole text (docs/pipelines.md).
+  trunc.early_exit = !stride;
   e.encodings = encode_texts(tokenizer, e.texts, trunc);
   return e;
 }
@@ -47,6 +51,18 @@ std::vector<Encoding> encode_pairs(const AutoTokenizer& tokenizer,
   in.reserve(pairs.size());
   for (const auto& [a, b] : pairs) in.emplace_back(a, b);
   return t.encode_batch_pairs(in);
+}
+
+Windows split_windows(std::vector<Encoding> encoded) {
+  Windows w;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    std::vector<Encoding> overflow = std::move(encoded[i].overflowing);
+    encoded[i].overflowing.clear();
+    w.encodings.push_back(std::move(encoded[i]));
+    w.owner.push_back(i);
+    for (auto& o : overflow) w.encodings.push_back(std::move(o)), w.owner.push_back(i);
+  }
+  return w;
 }
 
 ModelInputs to_model_inputs(const AutoTokenizer& tokenizer, const std::vector<const Encoding*>& batch) {

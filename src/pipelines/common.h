@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,16 +23,27 @@ size_t max_input_length(const PreTrainedModel& model, const AutoTokenizer& token
 std::vector<Encoding> encode_texts(const AutoTokenizer& tokenizer, const std::vector<std::string>& texts,
                                    const TruncationParams& truncation);
 // Every task's first step: the texts of `inputs`, encoded by encode_texts truncated to
-// max_input_length.
+// max_input_length. With a `stride`, each encoding's overflowing windows (overlapping by
+// that many tokens) cover the rest of its text; without, they are incomplete (tokenizers'
+// early exit) and only the first window is meant to be used.
 struct EncodedTexts {
   std::vector<std::string> texts;
   std::vector<Encoding> encodings;
 };
 EncodedTexts encode_inputs(const PreTrainedModel& model, const AutoTokenizer& tokenizer,
-                           const std::vector<PipelineInput>& inputs);
+                           const std::vector<PipelineInput>& inputs, std::optional<size_t> stride = std::nullopt);
 std::vector<Encoding> encode_pairs(const AutoTokenizer& tokenizer,
                                    const std::vector<std::pair<std::string, std::string>>& pairs,
                                    const TruncationParams& truncation);
+
+// Encodings truncated with a stride keep their further windows in `overflowing` (offsets
+// still into the original text). Windows lists every window of every encoding, the first
+// window of each followed by its overflow, with the index of the encoding it came from.
+struct Windows {
+  std::vector<Encoding> encodings;
+  std::vector<size_t> owner;
+};
+Windows split_windows(std::vector<Encoding> encoded);
 
 // Pads `batch` to its longest member with the tokenizer's pad id and builds model inputs
 // (token_type_ids only when the tokenizer's model_input_names has them).

@@ -52,17 +52,7 @@ class QuestionAnswering : public PipelineTask {
     trunc.max_length = std::min(o.max_seq_len, max_input_length(model(), tokenizer()));
     trunc.stride = std::min(trunc.max_length / 2, o.doc_stride);
     trunc.strategy = TruncationStrategy::OnlySecond;
-    auto encoded = encode_pairs(tokenizer(), pairs, trunc);
-    // Every window of every input, in order, remembering which input it came from.
-    std::vector<Encoding> windows;
-    std::vector<size_t> owner;
-    for (size_t i = 0; i < encoded.size(); ++i) {
-      std::vector<Encoding> overflow = std::move(encoded[i].overflowing);
-      encoded[i].overflowing.clear();
-      windows.push_back(std::move(encoded[i]));
-      owner.push_back(i);
-      for (auto& w : overflow) windows.push_back(std::move(w)), owner.push_back(i);
-    }
+    auto [windows, owner] = split_windows(encode_pairs(tokenizer(), pairs, trunc));
     auto rows = forward_rows(model(), tokenizer(), windows, o.batch_size,
                              {output_named("start_logits"), output_named("end_logits")},
                              [](const Tensor&) { return true; });

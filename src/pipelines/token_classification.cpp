@@ -4,12 +4,15 @@
 // in length from the text it covers, otherwise when no space precedes it; unknown tokens
 // show the original text. Strategies: none (per token), simple (group adjacent B-/I- tags),
 // first / average / max (one label per word first, then group). Labels in ignore_labels
-// are dropped at the end.
+// are dropped. With `stride`, a text longer than the model's limit is read in overlapping
+// windows, each labelled on its own, and the overlaps reconciled; without it the text is
+// truncated.
 #include <algorithm>
 #include <cmath>
 #include <optional>
 
 #include "pipelines/common.h"
+#include "pipelines/overlapping_entities.h"
 #include "pipelines/task.h"
 
 namespace cuddle::pipelines {
@@ -33,12 +36,25 @@ struct PreEntity {
   bool is_subword = false;
 };
 
-struct Entity {
-  std::string label;  // "B-PER", or for grouped words the word's label
-  float score = 0.0f;
-  std::string word;
-  size_t start = 0, end = 0, index = 0;
-};
+// transformers' checks on `stride`: less than the model's limit, and at most what a window
+// holds once the special tokens are in (the tokenizers library's check; at exactly that, the
+// tokenizer refuses texts longer than one window, as HF's panics). An explicit
+// aggregation_strategy "none" is refused; unset, windows give per-token results.
+void check_stride(const PreTrainedModel& model, const AutoTokenizer& tokenizer, const PipelineOptions& o) {
+  if (!o.stride) return;
+  const size_t stride = *o.stride, max_length = max_input_length(model, tokenizer);
+  if (stride >= max_length)
+    throw Error("stride " + std::to_string(stride) + " must be less than the model's max length " +
+                std::to_string(max_length) + " (less still when the tokenizer adds special tokens)");
+  const size_t special = tokenizer.tokenizer().num_special_tokens_to_add(/*pair=*/false);
+  if (stride > max_length - std::min(special, max_length))
+    throw Error("stride " + std::to_string(stride) + " is more than the " + std::to_string(max_length - special) +
+                " tokens a window holds (max length " + std::to_string(max_length) + " minus " +
+                std::to_string(special) + " special tokens)");
+  if (o.aggregation_strategy == "none")
+    throw Error("stride was given to process all the text but aggregation_strategy is \"none\": choose simple, "
+                "first, average or max, or leave it unset");
+}
 
 // Splits "B-PER" into ("B", "PER"); a label without a B-/I- prefix counts as inside.
 std::pair<char, std::string> bi_tag(const std::string& label) {
@@ -52,26 +68,29 @@ class TokenClassification : public PipelineTask {
   using PipelineTask::PipelineTask;
 
   PipelineOutput run(const std::vector<PipelineInput>& inputs, const PipelineOptions& o) const override {
-    Aggregation strategy = parse_aggregation(o.aggregation_strategy);
-    const EncodedTexts encoded = encode_inputs(model(), tokenizer(), inputs);
-    const std::vector<std::string>& texts = encoded.texts;
-    const std::vector<Encoding>& encodings = encoded.encodings;
-    auto rows = forward_rows(model(), tokenizer(), encodings, o.batch_size, {output_named("logits")},
+    Aggregation strategy = parse_aggregation(o.aggregation_strategy.value_or("none"));
+    check_stride(model(), tokenizer(), o);
+    EncodedTexts encoded = encode_inputs(model(), tokenizer(), inputs, o.stride);
+    // Without stride only the first window is read: the text is truncated (docs/pipelines.md).
+    if (!o.stride)
+      for (auto& e : encoded.encodings) e.overflowing.clear();
+    const auto [windows, owner] = split_windows(std::move(encoded.encodings));
+    auto rows = forward_rows(model(), tokenizer(), windows, o.batch_size, {output_named("logits")},
                              [](const Tensor&) { return true; });
+    const bool grouped = strategy != Aggregation::None;
     PipelineOutput out = PipelineOutput::array();
     for (size_t i = 0; i < inputs.size(); ++i) {
-      auto pre = gather(texts[i], encodings[i], rows[i][0]);
-      std::vector<Entity> entities;
-      bool grouped = strategy != Aggregation::None;
-      if (strategy == Aggregation::None || strategy == Aggregation::Simple) {
-        for (const auto& p : pre) entities.push_back(token_entity(p));
-      } else {
-        entities = aggregate_words(pre, strategy);
+      std::vector<TokenEntity> entities;
+      size_t window_count = 0;
+      for (size_t w = 0; w < windows.size(); ++w) {
+        if (owner[w] != i) continue;
+        auto found = window_entities(encoded.texts[i], windows[w], rows[w][0], strategy, o.ignore_labels);
+        entities.insert(entities.end(), found.begin(), found.end());
+        ++window_count;
       }
-      if (grouped) entities = group(entities);
+      if (window_count > 1) entities = resolve_overlapping_entities(std::move(entities));
       PipelineOutput result = PipelineOutput::array();
       for (const auto& e : entities) {
-        if (std::find(o.ignore_labels.begin(), o.ignore_labels.end(), e.label) != o.ignore_labels.end()) continue;
         if (grouped)
           result.push_back({{"entity_group", e.label}, {"score", e.score}, {"word", e.word}, {"start", e.start}, {"end", e.end}});
         else
@@ -84,6 +103,24 @@ class TokenClassification : public PipelineTask {
   }
 
  private:
+  // The entities of one window, without the ignored labels (dropped per window, before
+  // overlaps are reconciled, as transformers does).
+  std::vector<TokenEntity> window_entities(const std::string& text, const Encoding& window, const Tensor& logits,
+                                           Aggregation strategy, const std::vector<std::string>& ignore) const {
+    auto pre = gather(text, window, logits);
+    std::vector<TokenEntity> entities;
+    if (strategy == Aggregation::None || strategy == Aggregation::Simple) {
+      for (const auto& p : pre) entities.push_back(token_entity(p));
+    } else {
+      entities = aggregate_words(pre, strategy);
+    }
+    if (strategy != Aggregation::None) entities = group(entities);
+    std::erase_if(entities, [&](const TokenEntity& e) {
+      return std::find(ignore.begin(), ignore.end(), e.label) != ignore.end();
+    });
+    return entities;
+  }
+
   std::vector<PreEntity> gather(const std::string& text, const Encoding& enc, const Tensor& logits) const {
     CharIndex chars(text);
     auto prefix = tokenizer().tokenizer().continuing_subword_prefix();
@@ -114,14 +151,14 @@ class TokenClassification : public PipelineTask {
     return pre;
   }
 
-  Entity token_entity(const PreEntity& p) const {
+  TokenEntity token_entity(const PreEntity& p) const {
     size_t best = argmax(p.scores.data(), p.scores.size());
     return {label_name(model().config(), static_cast<int64_t>(best)), p.scores[best], p.word, p.start, p.end, p.index};
   }
 
   // One entity for the tokens of one word, labelled by the first token, the token with the
   // highest score, or the average of the score vectors.
-  Entity aggregate_word(const std::vector<const PreEntity*>& word, Aggregation strategy) const {
+  TokenEntity aggregate_word(const std::vector<const PreEntity*>& word, Aggregation strategy) const {
     std::vector<std::string> tokens;
     for (const auto* p : word) tokens.push_back(p->word);
     std::vector<float> scores;
@@ -146,8 +183,8 @@ class TokenClassification : public PipelineTask {
             tokenizer().convert_tokens_to_string(tokens), word.front()->start, word.back()->end, word.front()->index};
   }
 
-  std::vector<Entity> aggregate_words(const std::vector<PreEntity>& pre, Aggregation strategy) const {
-    std::vector<Entity> words;
+  std::vector<TokenEntity> aggregate_words(const std::vector<PreEntity>& pre, Aggregation strategy) const {
+    std::vector<TokenEntity> words;
     std::vector<const PreEntity*> current;
     for (const auto& p : pre) {
       if (!current.empty() && !p.is_subword) {
@@ -162,14 +199,14 @@ class TokenClassification : public PipelineTask {
 
   // Adjacent entities with the same tag join unless the next one begins with B-; the group
   // scores the mean of its members and its word is the tokenizer's rendering of theirs.
-  std::vector<Entity> group(const std::vector<Entity>& entities) const {
-    std::vector<Entity> groups;
-    std::vector<const Entity*> current;
+  std::vector<TokenEntity> group(const std::vector<TokenEntity>& entities) const {
+    std::vector<TokenEntity> groups;
+    std::vector<const TokenEntity*> current;
     auto flush = [&] {
       std::vector<std::string> words;
       float sum = 0.0f;
       for (const auto* e : current) words.push_back(e->word), sum += e->score;
-      Entity g;
+      TokenEntity g;
       // transformers names the group after the first '-' ("B-PER" -> "PER", "O" -> "O").
       const std::string& first = current.front()->label;
       size_t dash = first.find('-');
@@ -197,7 +234,8 @@ class TokenClassification : public PipelineTask {
 }  // namespace
 
 TaskPtr make_token_classification(ModelPtr m, TokenizerPtr t, const PipelineOptions& o) {
-  parse_aggregation(o.aggregation_strategy);
+  parse_aggregation(o.aggregation_strategy.value_or("none"));
+  check_stride(*m, *t, o);
   return std::make_shared<TokenClassification>("token-classification", std::move(m), std::move(t), o);
 }
 

@@ -156,7 +156,8 @@ std::vector<Encoding> encode_each(size_t n, const Encode& encode) {
 static Encoding encode_sequence(const TokenizerCore& c, const std::optional<TruncationParams>& trunc,
                                 const TextInput& in, uint32_t type_id, OffsetType ot) {
   std::optional<std::pair<size_t, Side>> limit;
-  if (trunc && (trunc->strategy != TruncationStrategy::OnlySecond || type_id != 0)) limit = {{trunc->max_length, trunc->direction}};
+  if (trunc && trunc->early_exit && (trunc->strategy != TruncationStrategy::OnlySecond || type_id != 0))
+    limit = {{trunc->max_length, trunc->direction}};
   auto one = [&](const std::string& text, std::optional<uint32_t> word_idx) {
     if (!is_valid_utf8(text)) throw FormatError("input text is not valid UTF-8");
     PreTokenizedString pts = c.added.extract_and_normalize(c.normalizer.get(), text);

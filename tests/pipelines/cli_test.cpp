@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cuddle/pipeline.h"
 #include "json_compare.h"
 #include "test_util.h"
 
@@ -89,6 +90,41 @@ TEST(PipelineCli, EveryTaskRuns) {
   double norm = 0;
   for (double v : embedding[0]) norm += v * v;
   EXPECT_NEAR(norm, 1.0, 1e-5);
+}
+
+// --stride reads a long text in windows: the JSON is the library's result for the same
+// options, entities reach the end of the text; stride errors are one line.
+TEST(PipelineCli, TokenClassificationStride) {
+  const std::string ner = fixture("models/bert-ner");
+  std::string text;
+  for (int i = 0; i < 12; ++i) text += "alice lives in paris and bob works in berlin ";
+  auto r = run_cli({"pipeline", "ner", "--model", ner, "--aggregation-strategy", "simple", "--stride", "16", "--json", text});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  cuddle::PipelineOptions o;
+  o.aggregation_strategy = "simple";
+  o.stride = 16;
+  auto expected = cuddle::pipeline("ner", ner, o)({text});
+  auto got = nlohmann::json::parse(r.out);
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].size(), expected[0].size()) << r.out;
+  for (size_t k = 0; k < got[0].size(); ++k) {
+    EXPECT_EQ(got[0][k]["entity_group"], expected[0][k]["entity_group"]);
+    EXPECT_EQ(got[0][k]["start"], expected[0][k]["start"]);
+    EXPECT_EQ(got[0][k]["end"], expected[0][k]["end"]);
+  }
+  auto truncated = run_cli({"pipeline", "ner", "--model", ner, "--aggregation-strategy", "simple", "--json", text});
+  ASSERT_EQ(truncated.exit_code, 0) << truncated.err;
+  EXPECT_LT(nlohmann::json::parse(truncated.out)[0].back()["end"].get<size_t>(),
+            got[0].back()["end"].get<size_t>());
+
+  expect_error(run_cli({"pipeline", "ner", "--model", ner, "--stride", "64", text}),
+               "stride 64 must be less than the model's max length 64");
+  expect_error(run_cli({"pipeline", "ner", "--model", ner, "--aggregation-strategy", "none", "--stride", "16", text}),
+               "aggregation_strategy is \"none\"");
+  // Unset, the strategy is none, which stride accepts: per-token results.
+  auto tokens = run_cli({"pipeline", "ner", "--model", ner, "--stride", "16", "--json", text});
+  ASSERT_EQ(tokens.exit_code, 0) << tokens.err;
+  EXPECT_TRUE(nlohmann::json::parse(tokens.out)[0][0].contains("index"));
 }
 
 TEST(PipelineCli, BadInputIsOneErrorLine) {

@@ -17,7 +17,7 @@ PipelineOptions options_from(const nlohmann::json& kwargs) {
   PipelineOptions o;
   for (const auto& [k, v] : kwargs.items()) {
     if (k == "top_k") o.top_k = v.is_null() ? 0 : v.get<int>();
-    else if (k == "aggregation_strategy") o.aggregation_strategy = v;
+    else if (k == "aggregation_strategy") o.aggregation_strategy = v.get<std::string>();
     else if (k == "candidate_labels") o.candidate_labels = v.get<std::vector<std::string>>();
     else if (k == "multi_label") o.multi_label = v;
     else if (k == "hypothesis_template") o.hypothesis_template = v.get<std::string>();
