@@ -52,6 +52,9 @@ class QuestionAnswering : public PipelineTask {
     trunc.max_length = std::min(o.max_seq_len, max_input_length(model(), tokenizer()));
     trunc.stride = std::min(trunc.max_length / 2, o.doc_stride);
     trunc.strategy = TruncationStrategy::OnlySecond;
+    // Windows must cover the whole context, as with the tokenizers of transformers 4.x;
+    // tokenizers 0.23's early exit would stop them after the first (TruncationParams).
+    trunc.early_exit = false;
     auto [windows, owner] = split_windows(encode_pairs(tokenizer(), pairs, trunc));
     auto rows = forward_rows(model(), tokenizer(), windows, o.batch_size,
                              {output_named("start_logits"), output_named("end_logits")},
