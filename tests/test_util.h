@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "cuddle/error.h"
+
 namespace cuddle::test {
 
 // Path of a vendored fixture: fixture("models/bert-seqcls/config.json").
@@ -33,6 +35,18 @@ struct CliResult {
 CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
 
 std::string read_file(const std::string& path);
+
+// The message of the `E` (a cuddle::Error by default) that `f()` throws, "" when it throws
+// none; any other exception propagates and fails the test.
+template <class E = Error, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
 void write_file(const std::string& path, const std::string& bytes);
 
 }  // namespace cuddle::test

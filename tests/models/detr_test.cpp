@@ -16,16 +16,6 @@ using namespace cuddle;
 namespace {
 constexpr double kTolerance = 1e-4;
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // A copy of the detr-objdet folder with config.json edited by `edit`.
 std::string edited_fixture(const test::TempDir& dir, void (*edit)(nlohmann::json&)) {
   const std::string src = test::fixture("models/detr-objdet");
@@ -111,7 +101,7 @@ TEST(Detr, PixelMaskAndBatching) {
   EXPECT_EQ(d0, 0.0);
   EXPECT_GT(d1, 1e-6);
   in.pixel_mask = Tensor::full({2, 32, 41}, 1.0f);
-  EXPECT_NE(error_of([&] { model->forward(in); }).find("pixel_mask F32[2, 32, 41] must be [batch, height, width]"),
+  EXPECT_NE(test::error_of([&] { model->forward(in); }).find("pixel_mask F32[2, 32, 41] must be [batch, height, width]"),
             std::string::npos);
 }
 
@@ -119,32 +109,32 @@ TEST(Detr, UnsupportedConfigsAreClearErrors) {
   {
     test::TempDir t;
     const auto dir = edited_fixture(t, [](nlohmann::json& j) { j["use_timm_backbone"] = true; });
-    EXPECT_NE(error_of([&] { load_model_from_architectures(dir); }).find("\"use_timm_backbone\" must be false"),
+    EXPECT_NE(test::error_of([&] { load_model_from_architectures(dir); }).find("\"use_timm_backbone\" must be false"),
               std::string::npos);
   }
   {
     test::TempDir t;
     const auto dir = edited_fixture(t, [](nlohmann::json& j) { j.erase("backbone_config"); });
-    EXPECT_NE(error_of([&] { load_model_from_architectures(dir); }).find("\"backbone_config\" must be a ResNet config"),
+    EXPECT_NE(test::error_of([&] { load_model_from_architectures(dir); }).find("\"backbone_config\" must be a ResNet config"),
               std::string::npos);
   }
   {
     test::TempDir t;
     const auto dir = edited_fixture(t, [](nlohmann::json& j) { j["backbone_config"]["layer_type"] = "wide"; });
-    EXPECT_NE(error_of([&] { load_model_from_architectures(dir); })
+    EXPECT_NE(test::error_of([&] { load_model_from_architectures(dir); })
                   .find("config.json: backbone_config: \"layer_type\" must be \"basic\" or \"bottleneck\""),
               std::string::npos);
   }
   {
     test::TempDir t;
     const auto dir = edited_fixture(t, [](nlohmann::json& j) { j["dilation"] = true; });
-    EXPECT_NE(error_of([&] { load_model_from_architectures(dir); }).find("\"dilation\" must be false"),
+    EXPECT_NE(test::error_of([&] { load_model_from_architectures(dir); }).find("\"dilation\" must be false"),
               std::string::npos);
   }
   {
     test::TempDir t;
     const auto dir = edited_fixture(t, [](nlohmann::json& j) { j["position_embedding_type"] = "rope"; });
-    EXPECT_NE(error_of([&] { load_model_from_architectures(dir); }).find("\"sine\" or \"learned\""),
+    EXPECT_NE(test::error_of([&] { load_model_from_architectures(dir); }).find("\"sine\" or \"learned\""),
               std::string::npos);
   }
 }

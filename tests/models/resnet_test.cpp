@@ -13,15 +13,6 @@ using namespace cuddle;
 namespace {
 constexpr double kTolerance = 1e-4;
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST(ResNet, ImageClassificationMatchesTransformers) {
@@ -68,16 +59,16 @@ TEST(ResNet, DigitsBasicBlocksLoadAndRun) {
 TEST(ResNet, PixelValuesErrors) {
   auto model = load_model_from_architectures(test::fixture("models/resnet-imgcls"));
   ModelInputs in;
-  EXPECT_NE(error_of([&] { model->forward(in); })
+  EXPECT_NE(test::error_of([&] { model->forward(in); })
                 .find("ResNetForImageClassification: pixel_values is required"),
             std::string::npos);
   in.pixel_values = Tensor::zeros({1, 1, 32, 32});
-  EXPECT_NE(error_of([&] { model->forward(in); }).find("pixel_values F32[1, 1, 32, 32] must be [batch, 3"),
+  EXPECT_NE(test::error_of([&] { model->forward(in); }).find("pixel_values F32[1, 1, 32, 32] must be [batch, 3"),
             std::string::npos);
   in.pixel_values = Tensor::zeros({3, 32, 32});
-  EXPECT_NE(error_of([&] { model->forward(in); }).find("must be [batch, 3, height, width]"),
+  EXPECT_NE(test::error_of([&] { model->forward(in); }).find("must be [batch, 3, height, width]"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { load_model(test::fixture("models/resnet-imgcls"), ModelTask::MaskedLM); })
+  EXPECT_NE(test::error_of([&] { load_model(test::fixture("models/resnet-imgcls"), ModelTask::MaskedLM); })
                 .find("has no AutoModelForMaskedLM class"),
             std::string::npos);
 }

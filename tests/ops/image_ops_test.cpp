@@ -5,21 +5,12 @@
 #include <cmath>
 
 #include "cuddle/ops.h"
+#include "test_util.h"
 
 using namespace cuddle;
 
 namespace {
 Tensor f32(const std::vector<float>& v, const Shape& s) { return Tensor::from_vector(v, s); }
-
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const ShapeError& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST(ImageOps, Conv2dStridePaddingBiasAndActivation) {
@@ -46,25 +37,25 @@ TEST(ImageOps, Conv2dStridePaddingBiasAndActivation) {
 
 TEST(ImageOps, Conv2dErrorsNameTheArgument) {
   Tensor x = Tensor::zeros({1, 3, 4, 4});
-  EXPECT_NE(error_of([&] { ops::conv2d(x, Tensor::zeros({2, 2, 1, 1})); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::conv2d(x, Tensor::zeros({2, 2, 1, 1})); })
                 .find("conv2d: weight F32[2, 2, 1, 1] expects 2 input channels"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { ops::conv2d(Tensor::zeros({3, 4, 4}), Tensor::zeros({2, 3, 1, 1})); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::conv2d(Tensor::zeros({3, 4, 4}), Tensor::zeros({2, 3, 1, 1})); })
                 .find("conv2d: input must have 4 dimensions"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { ops::conv2d(x, Tensor::zeros({2, 3, 1, 1}), Tensor::zeros({3})); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::conv2d(x, Tensor::zeros({2, 3, 1, 1}), Tensor::zeros({3})); })
                 .find("conv2d: bias F32[3] must be [2]"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { ops::conv2d(x, Tensor::zeros({2, 3, 5, 5})); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::conv2d(x, Tensor::zeros({2, 3, 5, 5})); })
                 .find("smaller than the window"),
             std::string::npos);
   ops::Conv2dOptions o;
   o.groups = 2;
-  EXPECT_NE(error_of([&] { ops::conv2d(x, Tensor::zeros({2, 1, 1, 1}), {}, o); }).find("groups 2"),
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::conv2d(x, Tensor::zeros({2, 1, 1, 1}), {}, o); }).find("groups 2"),
             std::string::npos);
   o = {};
   o.stride = {0, 1};
-  EXPECT_NE(error_of([&] { ops::conv2d(x, Tensor::zeros({2, 3, 1, 1}), {}, o); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::conv2d(x, Tensor::zeros({2, 3, 1, 1}), {}, o); })
                 .find("conv2d: stride (0, 1) must be positive"),
             std::string::npos);
 }
@@ -85,7 +76,7 @@ TEST(ImageOps, BatchNormUsesRunningStatistics) {
   }
   // Without affine parameters: weight 1, bias 0.
   EXPECT_NEAR(ops::batch_norm(x, mean, var, {}, {}, 0.0f).to_float_vector()[1], 0.5, 1e-6);
-  EXPECT_NE(error_of([&] { ops::batch_norm(x, f32({0, 0, 0}, {3}), var, w, b, eps); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::batch_norm(x, f32({0, 0, 0}, {3}), var, w, b, eps); })
                 .find("batch_norm: running_mean F32[3] must be [2]"),
             std::string::npos);
 }
@@ -95,7 +86,7 @@ TEST(ImageOps, MaxPoolPadsWithMinusInfinity) {
   Tensor y = ops::max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
   EXPECT_EQ(y.shape(), (Shape{1, 1, 2, 2}));
   EXPECT_EQ(y.to_float_vector(), (std::vector<float>{-1, -2, -4, -5}));
-  EXPECT_NE(error_of([&] { ops::max_pool2d(x, {3, 3}, {2, 2}, {2, 2}); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::max_pool2d(x, {3, 3}, {2, 2}, {2, 2}); })
                 .find("max_pool2d: padding 2 must be at most half the kernel size 3"),
             std::string::npos);
 }
@@ -106,6 +97,6 @@ TEST(ImageOps, AdaptiveAvgPool) {
   // Overlapping windows: columns {0, 1} and {1, 2}.
   EXPECT_EQ(ops::adaptive_avg_pool2d(x, {1, 2}).to_float_vector(),
             (std::vector<float>{3, 4}));
-  EXPECT_NE(error_of([&] { ops::adaptive_avg_pool2d(x, {0, 1}); }).find("must be positive"),
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::adaptive_avg_pool2d(x, {0, 1}); }).find("must be positive"),
             std::string::npos);
 }

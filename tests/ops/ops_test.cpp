@@ -5,21 +5,12 @@
 #include <cmath>
 
 #include "cuddle/ops.h"
+#include "test_util.h"
 
 using namespace cuddle;
 
 namespace {
 Tensor f32(const std::vector<float>& v, const Shape& s) { return Tensor::from_vector(v, s); }
-
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const ShapeError& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST(Ops, LinearMatchesMatmulAndAcceptsBf16Weights) {
@@ -33,9 +24,9 @@ TEST(Ops, LinearMatchesMatmulAndAcceptsBf16Weights) {
   EXPECT_EQ(y16.to_float_vector(), y.to_float_vector());
   Tensor m = ops::matmul(x, w.transpose(0, 1));
   EXPECT_EQ(m.to_float_vector(), (std::vector<float>{1, -1, 4, -1}));
-  EXPECT_NE(error_of([&] { ops::linear(x, f32({1, 2}, {1, 2})); }).find("weight F32[1, 2]"),
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::linear(x, f32({1, 2}, {1, 2})); }).find("weight F32[1, 2]"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { ops::linear(Tensor::arange(3), w); }).find("must be floating"),
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::linear(Tensor::arange(3), w); }).find("must be floating"),
             std::string::npos);
 }
 
@@ -43,7 +34,7 @@ TEST(Ops, BatchedMatmul) {
   Tensor a = f32({1, 2, 3, 4}, {2, 1, 2});
   Tensor b = f32({1, 1, 2, 2}, {2, 2, 1});
   EXPECT_EQ(ops::matmul(a, b).to_float_vector(), (std::vector<float>{3, 14}));
-  EXPECT_NE(error_of([&] { ops::matmul(a, f32({1, 2, 3}, {3, 1})); }).find("inner"),
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::matmul(a, f32({1, 2, 3}, {3, 1})); }).find("inner"),
             std::string::npos);
 }
 
@@ -51,7 +42,7 @@ TEST(Ops, AddBroadcastsSuffix) {
   Tensor a = f32({1, 2, 3, 4}, {2, 2});
   EXPECT_EQ(ops::add(a, f32({10, 20}, {2})).to_float_vector(),
             (std::vector<float>{11, 22, 13, 24}));
-  EXPECT_FALSE(error_of([&] { ops::add(a, f32({1, 2, 3}, {3})); }).empty());
+  EXPECT_FALSE(test::error_of<ShapeError>([&] { ops::add(a, f32({1, 2, 3}, {3})); }).empty());
 }
 
 TEST(Ops, SoftmaxAnyDimAndLayerNorm) {
@@ -65,7 +56,7 @@ TEST(Ops, SoftmaxAnyDimAndLayerNorm) {
                                   f32({0, 0}, {2}), 0.0f);
   EXPECT_NEAR(ln.to_float_vector()[0], 1.0, 1e-6);
   EXPECT_NEAR(ln.to_float_vector()[1], -1.0, 1e-6);
-  EXPECT_FALSE(error_of([&] { ops::layer_norm(x, f32({1}, {1}), f32({1}, {1}), 1e-5f); }).empty());
+  EXPECT_FALSE(test::error_of<ShapeError>([&] { ops::layer_norm(x, f32({1}, {1}), f32({1}, {1}), 1e-5f); }).empty());
 }
 
 TEST(Ops, ActivationDoesNotTouchInput) {
@@ -81,7 +72,7 @@ TEST(Ops, EmbeddingChecksIds) {
   Tensor e = ops::embedding(w, ids);
   EXPECT_EQ(e.shape(), (Shape{1, 2, 2}));
   EXPECT_EQ(e.to_float_vector(), (std::vector<float>{20, 21, 0, 1}));
-  EXPECT_NE(error_of([&] { ops::embedding(w, Tensor::from_vector<int64_t>({3}, {1})); })
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::embedding(w, Tensor::from_vector<int64_t>({3}, {1})); })
                 .find("id 3"),
             std::string::npos);
 }
@@ -96,7 +87,7 @@ TEST(Ops, AttentionOnFusedSlicesWithPadding) {
   auto padded = ops::attention(q, k, v, 1, mask).to_float_vector();
   EXPECT_NEAR(padded[0], 5.0, 1e-6);
   EXPECT_NEAR(padded[1], 5.0, 1e-6);
-  EXPECT_NE(error_of([&] { ops::attention(q, k, v, 2); }).find("divisible"), std::string::npos);
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::attention(q, k, v, 2); }).find("divisible"), std::string::npos);
   // Causal: the first query sees only the first key.
   auto causal = ops::attention(q, k, v, 1, {}, /*causal=*/true).to_float_vector();
   EXPECT_NEAR(causal[0], 5.0, 1e-6);
@@ -111,7 +102,7 @@ TEST(Ops, CrossAttentionShapes) {
   EXPECT_NEAR(out.to_float_vector()[0], 6.0, 1e-6);
   Tensor mask = Tensor::from_vector<int64_t>({1, 1, 0}, {1, 3});
   EXPECT_NEAR(ops::attention(q, k, v, 1, mask).to_float_vector()[0], 4.5, 1e-6);
-  EXPECT_NE(error_of([&] { ops::attention(q, k, v, 1, {}, true); }).find("causal"), std::string::npos);
-  EXPECT_NE(error_of([&] { ops::attention(q, k, f32({1, 2}, {1, 2, 1}), 1); }).find("[B, Sk, W]"),
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::attention(q, k, v, 1, {}, true); }).find("causal"), std::string::npos);
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::attention(q, k, f32({1, 2}, {1, 2, 1}), 1); }).find("[B, Sk, W]"),
             std::string::npos);
 }

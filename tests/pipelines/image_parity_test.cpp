@@ -89,14 +89,7 @@ TEST(ImagePipelines, ClearErrors) {
   const std::string vit = test::fixture("models/vit-imgcls");
   test::TempDir dir;
   test::write_file(dir / "broken.png", "\x89PNG\r\n\x1a\n not really");
-  auto error_of = [](auto&& fn) {
-    try {
-      fn();
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  using test::error_of;
   EXPECT_NE(error_of([&] { pipeline("image-classification", vit)({dir / "broken.png"}); }).find("broken.png"),
             std::string::npos);
   EXPECT_NE(error_of([&] { pipeline("image-classification", vit)({dir / "missing.png"}); }).find("missing.png"),
