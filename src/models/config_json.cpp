@@ -50,4 +50,12 @@ std::string ConfigReader::string(const char* key, const std::string& def) const 
   return v->get<std::string>();
 }
 
+Activation ConfigReader::activation(const char* key, const std::string& name) const {
+  try {
+    return activation_from_name(name);
+  } catch (const Error& e) {
+    throw FormatError(path_ + ": \"" + key + "\": " + e.what());
+  }
+}
+
 }  // namespace cuddle::models

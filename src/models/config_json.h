@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "cuddle/activation.h"
+
 namespace cuddle::models {
 
 class ConfigReader {
@@ -16,6 +18,9 @@ class ConfigReader {
   bool boolean(const char* key, bool def) const;
   std::string string(const char* key, const std::string& def) const;
   std::optional<int64_t> optional_integer(const char* key, std::optional<int64_t> def) const;
+  // The activation function `name` (the value read from `key`); an unknown name is a
+  // FormatError naming the file, the key and the supported names.
+  Activation activation(const char* key, const std::string& name) const;
   const nlohmann::json& json() const { return j_; }
   const std::string& path() const { return path_; }
   [[noreturn]] void fail(const char* key, const std::string& expected) const;

@@ -17,11 +17,7 @@ std::shared_ptr<BertConfig> read_bert_config(const ConfigReader& r, int64_t defa
   c->num_attention_heads = r.integer("num_attention_heads", c->num_attention_heads);
   c->intermediate_size = r.integer("intermediate_size", c->intermediate_size);
   c->hidden_act = r.string("hidden_act", c->hidden_act);
-  try {
-    c->activation = activation_from_name(c->hidden_act);
-  } catch (const Error& e) {
-    throw FormatError(r.path() + ": \"hidden_act\": " + e.what());
-  }
+  c->activation = r.activation("hidden_act", c->hidden_act);
   c->hidden_dropout_prob = r.number("hidden_dropout_prob", c->hidden_dropout_prob);
   c->attention_probs_dropout_prob =
       r.number("attention_probs_dropout_prob", c->attention_probs_dropout_prob);

@@ -12,11 +12,7 @@ void read_tower(const ConfigReader& r, CLIPTowerConfig& c) {
   c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers);
   c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads);
   c.hidden_act = r.string("hidden_act", c.hidden_act);
-  try {
-    c.activation = activation_from_name(c.hidden_act);
-  } catch (const Error& e) {
-    throw FormatError(r.path() + ": \"hidden_act\": " + e.what());
-  }
+  c.activation = r.activation("hidden_act", c.hidden_act);
   c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps);
   c.attention_dropout = r.number("attention_dropout", c.attention_dropout);
   for (const char* key : {"hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"})

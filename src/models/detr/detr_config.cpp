@@ -15,11 +15,7 @@ std::shared_ptr<DetrConfig> read_detr_config(const ConfigReader& r) {
   c->decoder_ffn_dim = r.integer("decoder_ffn_dim", c->decoder_ffn_dim);
   c->num_queries = r.integer("num_queries", c->num_queries);
   c->activation_function = r.string("activation_function", c->activation_function);
-  try {
-    c->activation = activation_from_name(c->activation_function);
-  } catch (const Error& e) {
-    throw FormatError(r.path() + ": \"activation_function\": " + e.what());
-  }
+  c->activation = r.activation("activation_function", c->activation_function);
   const std::string pos = r.string("position_embedding_type", "sine");
   if (pos != "sine" && pos != "learned") r.fail("position_embedding_type", "\"sine\" or \"learned\"");
   c->learned_positions = pos == "learned";

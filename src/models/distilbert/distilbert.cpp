@@ -33,11 +33,7 @@ std::shared_ptr<ModelConfig> read_distilbert_config(const ConfigReader& r) {
   c->dim = r.integer("dim", c->dim);
   c->hidden_dim = r.integer("hidden_dim", c->hidden_dim);
   const std::string act = r.string("activation", "gelu");
-  try {
-    c->activation = activation_from_name(act);
-  } catch (const Error& e) {
-    throw FormatError(r.path() + ": \"activation\": " + e.what());
-  }
+  c->activation = r.activation("activation", act);
   for (const char* key : {"vocab_size", "max_position_embeddings", "n_layers", "n_heads", "dim", "hidden_dim"})
     if (r.integer(key, 1) < 1) r.fail(key, "a positive integer");
   if (c->dim % c->n_heads != 0) r.fail("n_heads", "a divisor of dim (" + std::to_string(c->dim) + ")");

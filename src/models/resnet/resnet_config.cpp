@@ -74,11 +74,7 @@ std::shared_ptr<ResNetConfig> read_resnet_config(const ConfigReader& r) {
     r.fail("layer_type", "\"basic\" or \"bottleneck\"");
   c->bottleneck = layer_type == "bottleneck";
   c->hidden_act = r.string("hidden_act", c->hidden_act);
-  try {
-    c->activation = activation_from_name(c->hidden_act);
-  } catch (const Error& e) {
-    throw FormatError(r.path() + ": \"hidden_act\": " + e.what());
-  }
+  c->activation = r.activation("hidden_act", c->hidden_act);
   c->downsample_in_first_stage = r.boolean("downsample_in_first_stage", false);
   c->downsample_in_bottleneck = r.boolean("downsample_in_bottleneck", false);
   for (const char* key : {"num_channels", "embedding_size"})

@@ -4,16 +4,6 @@
 
 namespace cuddle::models {
 
-namespace {
-Activation activation_named(const ConfigReader& r, const char* key, const std::string& name) {
-  try {
-    return activation_from_name(name);
-  } catch (const Error& e) {
-    throw FormatError(r.path() + ": \"" + key + "\": " + e.what());
-  }
-}
-}  // namespace
-
 std::shared_ptr<ViTConfig> read_vit_config(const ConfigReader& r) {
   auto c = std::make_shared<ViTConfig>();
   c->hidden_size = r.integer("hidden_size", c->hidden_size);
@@ -21,7 +11,7 @@ std::shared_ptr<ViTConfig> read_vit_config(const ConfigReader& r) {
   c->num_attention_heads = r.integer("num_attention_heads", c->num_attention_heads);
   c->intermediate_size = r.integer("intermediate_size", c->intermediate_size);
   c->hidden_act = r.string("hidden_act", c->hidden_act);
-  c->activation = activation_named(r, "hidden_act", c->hidden_act);
+  c->activation = r.activation("hidden_act", c->hidden_act);
   c->hidden_dropout_prob = r.number("hidden_dropout_prob", c->hidden_dropout_prob);
   c->attention_probs_dropout_prob =
       r.number("attention_probs_dropout_prob", c->attention_probs_dropout_prob);
@@ -33,7 +23,7 @@ std::shared_ptr<ViTConfig> read_vit_config(const ConfigReader& r) {
   c->encoder_stride = r.integer("encoder_stride", c->encoder_stride);
   c->pooler_output_size = r.integer("pooler_output_size", c->hidden_size);
   c->pooler_act = r.string("pooler_act", c->pooler_act);
-  c->pooler_activation = activation_named(r, "pooler_act", c->pooler_act);
+  c->pooler_activation = r.activation("pooler_act", c->pooler_act);
 
   for (const char* key : {"hidden_size", "num_hidden_layers", "num_attention_heads",
                           "intermediate_size", "image_size", "patch_size", "num_channels",
