@@ -161,13 +161,8 @@ TEST(CLIP, PoolingPositionFollowsTransformers) {
 TEST(CLIP, InputErrorsNameTheProblem) {
   auto model = load_model_from_architectures(test::fixture(kDir));
   auto ref = SafetensorsFile::open(test::fixture(kDir + "/reference.safetensors"));
-  auto message = [&](const ModelInputs& in) -> std::string {
-    try {
-      model->forward(in);
-    } catch (const ShapeError& e) {
-      return e.what();
-    }
-    return "";
+  auto message = [&](const ModelInputs& in) {
+    return test::error_of<ShapeError>([&] { model->forward(in); });
   };
   ModelInputs in = reference_inputs(ref);
   in.pixel_values = Tensor::zeros({1, 3, 64, 64});

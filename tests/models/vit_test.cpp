@@ -130,13 +130,8 @@ TEST(ViT, PoolerIsDenseAndPoolerActOnTheClsToken) {
 
 TEST(ViT, PixelValuesErrorsNameTheProblem) {
   auto model = load_model_from_architectures(test::fixture(kDir));
-  auto message = [&](const ModelInputs& in) -> std::string {
-    try {
-      model->forward(in);
-    } catch (const ShapeError& e) {
-      return e.what();
-    }
-    return "";
+  auto message = [&](const ModelInputs& in) {
+    return test::error_of<ShapeError>([&] { model->forward(in); });
   };
   ModelInputs none;
   EXPECT_NE(message(none).find("pixel_values are missing"), std::string::npos) << message(none);

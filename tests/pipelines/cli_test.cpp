@@ -7,24 +7,18 @@
 #include <nlohmann/json.hpp>
 
 #include "cuddle/pipeline.h"
+#include "cli_expect.h"
 #include "json_compare.h"
 #include "test_util.h"
 
 using cuddle::test::fixture;
+using cuddle::test::expect_error;
 using cuddle::test::run_cli;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kLangId = fixture("real/models/langid-bert");
-
-// One line on stderr, "cuddle: error: " and the expected words, exit code 1.
-void expect_error(const cuddle::test::CliResult& r, const std::string& words) {
-  EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_EQ(r.err.rfind("cuddle: error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
-}
 
 }  // namespace
 

@@ -4,22 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_expect.h"
 #include "json_compare.h"
 #include "test_util.h"
 
+using cuddle::test::expect_error;
 using cuddle::test::fixture;
 using cuddle::test::run_cli;
-
-namespace {
-
-void expect_error(const cuddle::test::CliResult& r, const std::string& words) {
-  EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_EQ(r.err.rfind("cuddle: error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
-}
-
-}  // namespace
 
 TEST(ImagePipelineCli, ClassificationJsonMatchesTransformers) {
   const std::string model = fixture("models/vit-imgcls");
