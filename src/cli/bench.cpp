@@ -1,12 +1,14 @@
 // `cuddle bench model DIR [--seq N] [--batch 1,8] [--reps N] [--check REF] [--json]`:
 // load time, median forward latency per batch size, GFLOP/s as a fraction of the measured
-// sgemm peak, and peak RSS (docs/performance.md).
+// sgemm peak, and peak RSS. `cuddle bench tokenizer FILE --corpus TXT [--json]`: load
+// time and single-thread / batch encode throughput (docs/performance.md).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cuddle/benchmark.h"
+#include "cuddle/tokenizer_benchmark.h"
 
 namespace cuddle::cli {
 namespace {
@@ -39,6 +41,11 @@ nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
   return j;
 }
 
+struct TokenizerBenchArgs {
+  std::string tokenizer, corpus;
+  bool json = false;
+};
+
 }  // namespace
 
 CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
@@ -57,7 +64,7 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
                     "reference.safetensors: compare logits first; its first row is the timed input");
   model->add_flag("--no-peak", a->no_peak, "skip measuring the machine's sgemm peak");
   model->add_flag("--json", a->json, "print JSON");
-  return [a]() {
+  auto run_model = [a]() {
     a->opt.measure_peak = !a->no_peak;
     ModelBenchResult r = bench_model(a->model, a->opt);
     nlohmann::json j = to_json(a->model, r);
@@ -77,6 +84,28 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
                   r.peak_gflops > 0 ? (" (" + std::to_string(int(100 * b.gflops / r.peak_gflops)) + "% of peak)").c_str() : "");
     return 0;
   };
+
+  auto* tokenizer = cmd->add_subcommand("tokenizer", "Load time and encode throughput of a tokenizer on a corpus");
+  auto t = std::make_shared<TokenizerBenchArgs>();
+  tokenizer->add_option("FILE", t->tokenizer, "tokenizer.json file or a folder holding one")->required();
+  tokenizer->add_option("--corpus", t->corpus, "text file, one input per line (empty lines skipped)")->required();
+  tokenizer->add_flag("--json", t->json, "print JSON");
+  auto run_tokenizer = [t]() {
+    TokenizerBenchResult r = bench_tokenizer(t->tokenizer, t->corpus);
+    if (t->json) {
+      nlohmann::json j = {{"tokenizer", t->tokenizer}, {"load_ms", r.load_ms}, {"lines", r.lines},
+                          {"MB", r.megabytes},         {"tokens", r.tokens},   {"single_MBps", r.single_MBps},
+                          {"batch_MBps", r.batch_MBps}, {"threads", r.threads}};
+      std::cout << j.dump() << "\n";
+      return 0;
+    }
+    std::printf("%s: load %.1f ms, %zu lines (%.2f MB) -> %zu tokens\n", t->tokenizer.c_str(), r.load_ms, r.lines,
+                r.megabytes, r.tokens);
+    std::printf("encode one line per call, 1 thread: %.2f MB/s; batch encode, %d threads: %.2f MB/s\n",
+                r.single_MBps, r.threads, r.batch_MBps);
+    return 0;
+  };
+  return [model, run_model, run_tokenizer]() { return model->parsed() ? run_model() : run_tokenizer(); };
 });
 
 }  // namespace cuddle::cli

@@ -50,3 +50,30 @@ TEST(BenchCli, BadInputIsOneClearLine) {
   auto bad_batch = run_cli({"bench", "model", fixture("models/bert-seqcls"), "--batch", "0"});
   EXPECT_NE(bad_batch.exit_code, 0);
 }
+
+TEST(BenchCli, TokenizerReportsLoadAndThroughput) {
+  cuddle::test::TempDir dir;
+  const std::string corpus = dir.path() + "/corpus.txt";
+  // Two non-empty lines (the empty one is skipped); joined by '\n' they are 22 bytes.
+  cuddle::test::write_file(corpus, "hello world\n\nunaffable!\n");
+  auto r = run_cli({"bench", "tokenizer", fixture("tokenizers/wordpiece"), "--corpus", corpus, "--threads", "2",
+                    "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["lines"], 2);
+  EXPECT_DOUBLE_EQ(j["MB"].get<double>(), 22e-6);
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_GT(j["tokens"].get<int>(), 2);
+  EXPECT_GT(j["load_ms"].get<double>(), 0.0);
+  EXPECT_GT(j["single_MBps"].get<double>(), 0.0);
+  EXPECT_GT(j["batch_MBps"].get<double>(), 0.0);
+}
+
+TEST(BenchCli, TokenizerBadInputIsOneClearLine) {
+  auto no_corpus = run_cli({"bench", "tokenizer", fixture("tokenizers/wordpiece"), "--corpus", "/nonexistent/c.txt"});
+  EXPECT_NE(no_corpus.exit_code, 0);
+  EXPECT_NE(no_corpus.err.find("/nonexistent/c.txt"), std::string::npos) << no_corpus.err;
+  auto no_file = run_cli({"bench", "tokenizer", "/nonexistent/tokenizer.json", "--corpus", "/nonexistent/c.txt"});
+  EXPECT_NE(no_file.exit_code, 0);
+  EXPECT_NE(no_file.err.find("/nonexistent/tokenizer.json"), std::string::npos) << no_file.err;
+}
