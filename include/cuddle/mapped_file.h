@@ -26,10 +26,4 @@ class MappedFile {
   std::string path_;
 };
 
-// Lets the OS drop the resident pages wholly inside [data, data + nbytes) of a read-only
-// file mapping (a private, unmodified MappedFile region). They are read back from the file
-// if touched again, so this only lowers resident memory, e.g. after a weight was packed
-// into another layout and the mapped original is no longer read.
-void release_mapped_pages(const void* data, size_t nbytes);
-
 }  // namespace cuddle

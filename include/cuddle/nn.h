@@ -81,20 +81,17 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& x, Activation act = Activation::Identity) const;
-  // Packs the loaded weight for the GEMM micro-kernels (ops::PackedLinear). Call again
-  // after changing `weight` in place; until the first call forward uses `weight` directly.
+  // Prepares the loaded weight for the GEMM micro-kernels (ops::LinearWeight, which read
+  // it in place). Until the first call, or when `weight` is later replaced by another
+  // tensor, forward uses the generic path.
   void on_loaded() override;
   Tensor weight, bias;
-  // False when a parent packs this weight itself (a fused Q|K|V projection).
-  bool pack_on_load = true;
+  // False when a parent runs this weight itself (a fused Q|K|V projection).
+  bool prepare_on_load = true;
 
  private:
-  ops::PackedLinear packed_;
+  ops::LinearWeight gemm_weight_;
 };
-
-// After a weight was copied into another layout (packed, fused), lets the pages of its
-// zero-copy mapped original go, so the process keeps one resident copy, not two.
-void release_mapped_weight(const Tensor& weight);
 
 class Embedding : public Module {
  public:

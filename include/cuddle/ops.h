@@ -10,12 +10,13 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "cuddle/activation.h"
 #include "cuddle/tensor.h"
 
 namespace cuddle::kernels {
-class PackedWeight;
+class WeightRows;
 }
 
 namespace cuddle::ops {
@@ -27,25 +28,34 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
               Activation act = Activation::Identity);
 
-// A Linear weight ([N, K], torch layout) packed once into the GEMM micro-kernels' panel
-// layout. Inference packs each weight at first use: OpenBLAS would re-pack it on every
-// call, which costs a large share of the time at the small row counts of inference.
-class PackedLinear {
+// A Linear weight ([N, K], torch layout) prepared for the GEMM micro-kernels, which read
+// its rows where they lie (the mmap'd checkpoint: nothing is copied unless the weight must
+// be converted to f32). Several weights can be stacked by rows (a fused Q|K|V
+// projection) without concatenating them. Holds the weight tensors, so their memory lives
+// as long as this does.
+class LinearWeight {
  public:
-  PackedLinear() = default;
-  explicit PackedLinear(const Tensor& weight);
-  bool empty() const { return !packed_; }
+  LinearWeight() = default;
+  explicit LinearWeight(const Tensor& weight) : LinearWeight(std::vector<Tensor>{weight}) {}
+  // The rows of each weight in turn; all must have the same number of columns.
+  explicit LinearWeight(const std::vector<Tensor>& stacked);
+  bool empty() const { return !rows_; }
   int64_t out_features() const { return n_; }
   int64_t in_features() const { return k_; }
-  const kernels::PackedWeight& packed() const { return *packed_; }
+  // True when this was built from exactly `weight` (same storage, offset and shape), so it
+  // still computes with that tensor's current values.
+  bool reads(const Tensor& weight) const;
+  const kernels::WeightRows& rows() const { return *rows_; }
 
  private:
-  std::shared_ptr<const kernels::PackedWeight> packed_;
+  std::vector<Tensor> sources_;  // as given
+  std::vector<Tensor> weights_;  // f32, contiguous: the sources themselves when they already are
+  std::shared_ptr<const kernels::WeightRows> rows_;
   int64_t n_ = 0, k_ = 0;
 };
 
-// linear() against a packed weight; same contract and results (up to float summation order).
-Tensor linear(const Tensor& x, const PackedLinear& weight, const Tensor& bias = {},
+// linear() against a LinearWeight; same contract and results (up to float summation order).
+Tensor linear(const Tensor& x, const LinearWeight& weight, const Tensor& bias = {},
               Activation act = Activation::Identity);
 
 // a + b where b has a's shape or a suffix of it (broadcast over leading dimensions).

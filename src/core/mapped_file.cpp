@@ -42,14 +42,6 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
   return m;
 }
 
-void release_mapped_pages(const void* data, size_t nbytes) {
-  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + nbytes) / page * page;
-  // Advice only: a failure leaves the pages resident, which is harmless.
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-}
-
 MappedFile::~MappedFile() {
   if (data_) munmap(const_cast<unsigned char*>(data_), size_);
 }

@@ -10,7 +10,7 @@
 
 #include "cuddle/models.h"
 #include "cuddle/threading.h"
-#include "kernels/cpu/packed_gemm.h"
+#include "kernels/cpu/weight_gemm.h"
 #include "kernels/cpu/sgemm_peak.h"
 
 namespace cuddle {

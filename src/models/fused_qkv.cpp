@@ -7,7 +7,7 @@
 namespace cuddle::models {
 
 namespace {
-// Rows of a, then b, then c (all contiguous f32 with the same row width).
+// Rows of a, then b, then c (all contiguous f32 with the same row width): the fused bias.
 Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
   Shape shape = a.shape();
   shape[0] = a.size(0) + b.size(0) + c.size(0);
@@ -23,8 +23,7 @@ Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
 }  // namespace
 
 void FusedQkv::build() {
-  weight_ = ops::PackedLinear(stack_rows(q_.weight, k_.weight, v_.weight));
-  for (const nn::Linear* l : {&q_, &k_, &v_}) nn::release_mapped_weight(l->weight);
+  weight_ = ops::LinearWeight(std::vector<Tensor>{q_.weight, k_.weight, v_.weight});
   bias_ = q_.bias.defined() ? stack_rows(q_.bias, k_.bias, v_.bias) : Tensor();
 }
 

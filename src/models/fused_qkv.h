@@ -1,7 +1,7 @@
 // Self-attention through one fused Q|K|V projection: the three torch Linear weights keep
-// their own state-dict keys, and after loading they are concatenated once so each layer
-// runs a single [3W, W] GEMM instead of three, then attention reads the Q, K and V column
-// blocks in place.
+// their own state-dict keys, and after loading they are stacked by rows (without copying:
+// the GEMM reads each in place) so each layer runs a single [3W, W] GEMM instead of three,
+// then attention reads the Q, K and V column blocks in place.
 #pragma once
 #include "cuddle/nn.h"
 #include "cuddle/ops.h"
@@ -10,9 +10,9 @@ namespace cuddle::models {
 
 class FusedQkv {
  public:
-  // The three projections are packed here, fused, rather than each on its own.
+  // The three projections run here, fused, rather than each on its own.
   FusedQkv(nn::Linear& q, nn::Linear& k, nn::Linear& v) : q_(q), k_(k), v_(v) {
-    q.pack_on_load = k.pack_on_load = v.pack_on_load = false;
+    q.prepare_on_load = k.prepare_on_load = v.prepare_on_load = false;
   }
   // Rebuilds the fused weight and bias (none when the projections have none, as ViT's
   // qkv_bias=false) from the three projections (after loading).
@@ -23,7 +23,7 @@ class FusedQkv {
 
  private:
   const nn::Linear &q_, &k_, &v_;
-  ops::PackedLinear weight_;  // the [3W, W] fused weight, packed; the stacked copy is dropped
+  ops::LinearWeight weight_;  // the three [W, W] weights stacked by rows
   Tensor bias_;
 };
 

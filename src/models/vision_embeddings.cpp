@@ -14,12 +14,11 @@ PatchEmbedding::PatchEmbedding(int64_t channels, int64_t hidden, int64_t patch, 
 }
 
 void PatchEmbedding::on_loaded() {
-  packed_ = ops::PackedLinear(weight.reshape({weight.size(0), -1}));
-  nn::release_mapped_weight(weight);
+  gemm_weight_ = ops::LinearWeight(weight.reshape({weight.size(0), -1}));
 }
 
 Tensor PatchEmbedding::forward(const Tensor& pixel_values) const {
-  return ops::linear(ops::patchify(pixel_values, patch_), packed_, bias);
+  return ops::linear(ops::patchify(pixel_values, patch_), gemm_weight_, bias);
 }
 
 void check_pixel_values(const ModelInputs& in, int64_t channels, int64_t image_size,

@@ -1,5 +1,5 @@
 // Patch embeddings shared by ViT and CLIP's vision tower: a Conv2d with kernel = stride =
-// patch size run as ops::patchify + one packed GEMM, a class token in front, and learned
+// patch size run as ops::patchify + one GEMM, a class token in front, and learned
 // position embeddings, bicubic-resized for other image sizes (interpolate_pos_encoding).
 #pragma once
 #include <string>
@@ -23,7 +23,7 @@ class PatchEmbedding : public nn::Module {
 
  private:
   int64_t patch_;
-  ops::PackedLinear packed_;
+  ops::LinearWeight gemm_weight_;
 };
 
 // Checks ModelInputs::pixel_values: defined, floating, [B, channels, H, W], and H = W =

@@ -1,6 +1,5 @@
 #include "cuddle/nn.h"
 
-#include "cuddle/mapped_file.h"
 #include "cuddle/ops.h"
 
 namespace cuddle::nn {
@@ -11,21 +10,12 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
 }
 
 Tensor Linear::forward(const Tensor& x, Activation act) const {
-  if (!packed_.empty() && packed_.out_features() == weight.size(0) &&
-      packed_.in_features() == weight.size(1))
-    return ops::linear(x, packed_, bias, act);
+  if (!gemm_weight_.empty() && gemm_weight_.reads(weight)) return ops::linear(x, gemm_weight_, bias, act);
   return ops::linear(x, weight, bias, act);
 }
 
 void Linear::on_loaded() {
-  if (!pack_on_load) return;
-  packed_ = ops::PackedLinear(weight);
-  release_mapped_weight(weight);
-}
-
-void release_mapped_weight(const Tensor& weight) {
-  if (weight.defined() && weight.storage()->read_only() && weight.dtype() == DType::F32)
-    release_mapped_pages(weight.raw_data(), weight.nbytes());
+  if (prepare_on_load) gemm_weight_ = ops::LinearWeight(weight);
 }
 
 Embedding::Embedding(int64_t num_embeddings, int64_t dim) {

@@ -1,6 +1,6 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/kernels.h"
-#include "kernels/cpu/packed_gemm.h"
+#include "kernels/cpu/weight_gemm.h"
 #include "ops/checks.h"
 
 namespace cuddle::ops {
@@ -46,22 +46,37 @@ Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in
   return y;
 }
 
-PackedLinear::PackedLinear(const Tensor& weight_in) {
-  Tensor w = detail::float_input(weight_in, "linear", "weight");
-  detail::require_dims(w, 2, "linear", "weight");
-  n_ = w.size(0);
-  k_ = w.size(1);
-  packed_ = std::make_shared<const kernels::PackedWeight>(w.data<float>(), n_, k_);
+LinearWeight::LinearWeight(const std::vector<Tensor>& stacked) {
+  std::vector<const float*> rows;
+  for (const Tensor& weight_in : stacked) {
+    Tensor w = detail::float_input(weight_in, "linear", "weight");
+    detail::require_dims(w, 2, "linear", "weight");
+    if (!weights_.empty() && w.size(1) != k_)
+      fail("linear", "stacked weights differ in columns: " + weights_.front().describe() + " and " + w.describe());
+    k_ = w.size(1);
+    n_ += w.size(0);
+    const float* base = w.data<float>();
+    for (int64_t r = 0; r < w.size(0); ++r) rows.push_back(base + r * k_);
+    weights_.push_back(std::move(w));
+    sources_.push_back(weight_in);
+  }
+  rows_ = std::make_shared<const kernels::WeightRows>(rows, k_);
 }
 
-Tensor linear(const Tensor& x_in, const PackedLinear& w, const Tensor& bias_in, Activation act) {
-  if (w.empty()) fail("linear", "packed weight is empty (not built from a loaded weight)");
+bool LinearWeight::reads(const Tensor& weight) const {
+  if (sources_.size() != 1) return false;
+  const Tensor& w = sources_.front();
+  return w.storage() == weight.storage() && w.offset() == weight.offset() && w.shape() == weight.shape() &&
+         w.strides() == weight.strides();
+}
+
+Tensor linear(const Tensor& x_in, const LinearWeight& w, const Tensor& bias_in, Activation act) {
+  if (w.empty()) fail("linear", "linear weight is empty (not built from a loaded weight)");
   const int64_t N = w.out_features(), K = w.in_features();
-  LinearArgs a = check_linear(x_in, N, K, "F32" + shape_str({N, K}) + " (packed)", bias_in);
+  LinearArgs a = check_linear(x_in, N, K, "F32" + shape_str({N, K}), bias_in);
   Tensor y = Tensor::empty(a.out_shape);
-  kernels::packed_gemm(a.rows, a.x.data<float>(), K, w.packed(),
-                       a.bias.defined() ? a.bias.data<float>() : nullptr, y.data<float>(), N,
-                       /*parallel=*/true, act);
+  kernels::weight_gemm(a.rows, a.x.data<float>(), K, w.rows(), a.bias.defined() ? a.bias.data<float>() : nullptr,
+                       y.data<float>(), N, /*parallel=*/true, act);
   return y;
 }
 

@@ -30,6 +30,32 @@ TEST(Ops, LinearMatchesMatmulAndAcceptsBf16Weights) {
             std::string::npos);
 }
 
+TEST(Ops, LinearWeightReadsWeightsInPlaceAndStacksThem) {
+  Tensor x = f32({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor q = f32({1, 0, 0, 0, 1, -1}, {2, 3});
+  Tensor k = f32({2, 0, 1}, {1, 3});
+  Tensor b = f32({0.5f, -0.5f, 1.f}, {3});
+  ops::LinearWeight single(q);
+  EXPECT_EQ(ops::linear(x, single).to_float_vector(), ops::linear(x, q).to_float_vector());
+  EXPECT_TRUE(single.reads(q));
+  EXPECT_FALSE(single.reads(q.clone()));  // another tensor with the same values
+  // A bf16 weight is converted once; the LinearWeight still recognises its source.
+  Tensor q16 = q.to(DType::BF16);
+  ops::LinearWeight converted(q16);
+  EXPECT_TRUE(converted.reads(q16));
+  EXPECT_EQ(ops::linear(x, converted).to_float_vector(), ops::linear(x, q).to_float_vector());
+  // Stacked by rows (a fused projection) equals the concatenated weight.
+  ops::LinearWeight stacked(std::vector<Tensor>{q, k});
+  EXPECT_EQ(stacked.out_features(), 3);
+  EXPECT_FALSE(stacked.reads(q));
+  Tensor qk = f32({1, 0, 0, 0, 1, -1, 2, 0, 1}, {3, 3});
+  EXPECT_EQ(ops::linear(x, stacked, b).to_float_vector(), ops::linear(x, qk, b).to_float_vector());
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::LinearWeight(std::vector<Tensor>{q, f32({1, 2}, {1, 2})}); })
+                .find("differ in columns"),
+            std::string::npos);
+  EXPECT_NE(test::error_of<ShapeError>([&] { ops::linear(x, ops::LinearWeight()); }).find("empty"), std::string::npos);
+}
+
 TEST(Ops, BatchedMatmul) {
   Tensor a = f32({1, 2, 3, 4}, {2, 1, 2});
   Tensor b = f32({1, 1, 2, 2}, {2, 2, 1});

@@ -1,13 +1,12 @@
-#include "kernels/cpu/packed_gemm.h"
-
-#include "kernels/cpu/kernels.h"
+#include "kernels/cpu/panel_gemm.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
+
+#include "kernels/cpu/kernels.h"
+#include "kernels/cpu/transpose_avx512.h"
 
 namespace cuddle::kernels {
 
@@ -15,25 +14,7 @@ namespace {
 
 using Isa = GemmIsa;
 
-Isa detect_isa() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return Isa::Avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
-  return Isa::Generic;
-}
-
-const Isa kIsa = detect_isa();
-
-// The requested ISA if this CPU runs it, else the best one it does.
-Isa usable(Isa want) {
-  if (want == Isa::Best) return kIsa;
-  if (want == Isa::Avx512 && kIsa != Isa::Avx512) return kIsa;
-  if (want == Isa::Avx2 && kIsa == Isa::Generic) return kIsa;
-  return want;
-}
-
 // Tile sizes per ISA: MR rows of A x NR columns of W per micro-kernel call.
-int64_t nr_for(Isa isa) { return isa == Isa::Avx512 ? 32 : 16; }
 int64_t mr_for(Isa isa) { return isa == Isa::Avx512 ? 12 : 6; }
 
 // K is processed in blocks so the A micro-panel and the W sub-panel stay in L1/L2.
@@ -175,122 +156,81 @@ Kernel kernel_for(Isa isa) {
   }
 }
 
+// The AVX-512 panel packing: 16 x 16 blocks (16 weight rows x 16 k) transposed in
+// registers. Packing runs on every call, so it has to run at memory speed; the scalar loop
+// below moves one float per iteration through a strided store.
+
+__attribute__((target("avx512f"))) void pack_panel_avx512(const float* const* rows, int64_t n, int64_t k,
+                                                          int64_t p, float* d) {
+  constexpr int64_t nr = 32;
+  for (int64_t k0 = 0; k0 < k; k0 += 16) {
+    const int64_t kv = std::min<int64_t>(16, k - k0);
+    const __mmask16 mask = static_cast<__mmask16>((1u << kv) - 1);
+    for (int64_t h = 0; h < nr; h += 16) {
+      __m512 r[16];
+      for (int64_t i = 0; i < 16; ++i) {
+        const int64_t row = p * nr + h + i;
+        r[i] = row < n ? _mm512_maskz_loadu_ps(mask, rows[row] + k0) : _mm512_setzero_ps();
+      }
+      transpose16x16(r);
+      for (int64_t c = 0; c < kv; ++c) _mm512_storeu_ps(d + (k0 + c) * nr + h, r[c]);
+    }
+  }
+}
+
 }  // namespace
 
-PackedWeight::PackedWeight(const float* w, int64_t n, int64_t k, GemmIsa isa)
-    : n_(n), k_(k), nr_(nr_for(usable(isa))), isa_(usable(isa)) {
-  const int64_t panels = (n + nr_ - 1) / nr_;
-  data_ = std::shared_ptr<float[]>(new float[static_cast<size_t>(std::max<int64_t>(panels * k * nr_, 1))]);
-  float* d = data_.get();
+int64_t weight_panel_width(GemmIsa isa) { return isa == Isa::Avx512 ? 32 : 16; }
+
+void pack_weight_panels(const float* const* rows, int64_t n, int64_t k, GemmIsa isa, int64_t p0, int64_t p1,
+                        float* dst) {
+  const int64_t nr = weight_panel_width(isa);
+  if (isa == Isa::Avx512) {
+    for (int64_t p = p0; p < p1; ++p) pack_panel_avx512(rows, n, k, p, dst + (p - p0) * k * nr);
+    return;
+  }
   // Transpose each NR-row slab of W into k-major order, in k blocks so reads stay cached.
-#pragma omp parallel for schedule(static)
-  for (int64_t p = 0; p < panels; ++p) {
-    float* dst = d + p * k * nr_;
+  for (int64_t p = p0; p < p1; ++p) {
+    float* d = dst + (p - p0) * k * nr;
     for (int64_t k0 = 0; k0 < k; k0 += 64) {
-      int64_t k1 = std::min(k, k0 + 64);
-      for (int64_t j = 0; j < nr_; ++j) {
-        int64_t row = p * nr_ + j;
+      const int64_t k1 = std::min(k, k0 + 64);
+      for (int64_t j = 0; j < nr; ++j) {
+        const int64_t row = p * nr + j;
         if (row < n) {
-          const float* src = w + row * k;
-          for (int64_t kk = k0; kk < k1; ++kk) dst[kk * nr_ + j] = src[kk];
+          const float* src = rows[row];
+          for (int64_t kk = k0; kk < k1; ++kk) d[kk * nr + j] = src[kk];
         } else {
-          for (int64_t kk = k0; kk < k1; ++kk) dst[kk * nr_ + j] = 0.f;
+          for (int64_t kk = k0; kk < k1; ++kk) d[kk * nr + j] = 0.f;
         }
       }
     }
   }
 }
 
-GemmIsa best_gemm_isa() { return kIsa; }
-
-const char* gemm_isa_name(GemmIsa isa) {
-  switch (usable(isa)) {
-    case Isa::Avx512: return "avx512";
-    case Isa::Avx2: return "avx2";
-    default: return "generic";
-  }
-}
-
-void packed_gemm(int64_t m, const float* a, int64_t lda, const PackedWeight& w, const float* bias,
-                 float* c, int64_t ldc, bool parallel, Activation act) {
-  const int64_t n = w.n(), k = w.k(), nr = w.nr();
-  const Isa isa = w.isa();
-  const int64_t mr = mr_for(isa);
+void gemm_rows_against_panels(int64_t r0, int64_t r1, const float* a, int64_t lda, const float* panels, int64_t n,
+                              int64_t k, GemmIsa isa, const float* bias, float* c, int64_t ldc, Activation act) {
+  const int64_t nr = weight_panel_width(isa), mr = mr_for(isa);
   const Kernel kernel = kernel_for(isa);
-  const int64_t panels = (n + nr - 1) / nr;
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = bias ? bias[j] : 0.f;
-      activation(act, c + i * ldc, n);
-    }
-    return;
-  }
-  const int64_t mc_max = balanced_block(m, mr);
-  const int64_t kc_max = std::min<int64_t>(kKc, k);
-  // C[m0:m0+mc, panels p0..p1) (+)= packed A block x W panels for K range [k0, k0+kc).
-  auto multiply_block = [&](const float* apack, int64_t m0, int64_t mc, int64_t k0, int64_t kc, int64_t p0,
-                            int64_t p1) {
-    const int64_t mpanels = (mc + mr - 1) / mr;
-    for (int64_t p = p0; p < p1; ++p) {
-      const float* bp = w.panel(p) + k0 * nr;
-      const int64_t cols = std::min(nr, n - p * nr);
-      const float* pb = bias ? bias + p * nr : nullptr;
-      for (int64_t ip = 0; ip < mpanels; ++ip) {
-        const int64_t rows = std::min(mr, mc - ip * mr);
-        float* tile = c + (m0 + ip * mr) * ldc + p * nr;
-        kernel(kc, apack + ip * kc * mr, bp, tile, ldc, rows, cols, k0 == 0, pb);
-        if (act != Activation::Identity && k0 + kc == k)
-          for (int64_t i = 0; i < rows; ++i) activation(act, tile + i * ldc, cols);
-      }
-    }
-  };
-  // Small products (classifier heads, tiny models) run on one thread: a team costs more
-  // than the work and, on a busy machine, a scheduler time slice.
-  const bool worth_threads = m * n * k >= (int64_t{1} << 20);
-  const int threads = parallel && worth_threads ? omp_get_max_threads() : 1;
-  const int64_t row_panels = (m + mr - 1) / mr;  // of MR rows
-  if (threads == 1 || m >= kMc * threads * 3 / 4) {
-    // Most of a row block per thread: each takes its own rows, packs its own A
-    // blocks and runs them against every W panel, with no barrier at all (waiting on the
-    // slower thread at every block cost several percent of a batch-8 forward pass). With
-    // fewer rows each thread would stream all of W for little work per panel, so short
-    // inputs split W instead (below).
-#pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t r0 = row_panels * t / nt * mr, r1 = std::min(m, row_panels * (t + 1) / nt * mr);
-      const int64_t block = balanced_block(r1 - r0, mr);
-      std::vector<float> apack(static_cast<size_t>(block * kc_max));
-      for (int64_t m0 = r0; m0 < r1; m0 += block) {
-        const int64_t mc = std::min(block, r1 - m0);
-        for (int64_t k0 = 0; k0 < k; k0 += kKc) {
-          const int64_t kc = std::min(kKc, k - k0);
-          pack_a(a, lda, m0, mc, m, k0, kc, mr, apack.data());
-          multiply_block(apack.data(), m0, mc, k0, kc, 0, panels);
+  const int64_t npanels = (n + nr - 1) / nr;
+  const int64_t block = balanced_block(r1 - r0, mr);
+  std::vector<float> apack(static_cast<size_t>(block * std::min(kKc, k)));
+  for (int64_t m0 = r0; m0 < r1; m0 += block) {
+    const int64_t mc = std::min(block, r1 - m0), mpanels = (mc + mr - 1) / mr;
+    for (int64_t k0 = 0; k0 < k; k0 += kKc) {
+      const int64_t kc = std::min(kKc, k - k0);
+      pack_a(a, lda, m0, mc, r1, k0, kc, mr, apack.data());
+      // C[m0:m0+mc, all panels] (+)= the packed A block x the panels' K range [k0, k0+kc).
+      for (int64_t p = 0; p < npanels; ++p) {
+        const float* bp = panels + p * k * nr + k0 * nr;
+        const int64_t cols = std::min(nr, n - p * nr);
+        const float* pb = bias ? bias + p * nr : nullptr;
+        for (int64_t ip = 0; ip < mpanels; ++ip) {
+          const int64_t rows = std::min(mr, mc - ip * mr);
+          float* tile = c + (m0 + ip * mr) * ldc + p * nr;
+          kernel(kc, apack.data() + ip * kc * mr, bp, tile, ldc, rows, cols, k0 == 0, pb);
+          if (act != Activation::Identity && k0 + kc == k)
+            for (int64_t i = 0; i < rows; ++i) activation(act, tile + i * ldc, cols);
         }
-      }
-    }
-    return;
-  }
-  // Few rows (a short sequence): split the W panels instead; the threads share one packed
-  // A block, each packing a share of it between barriers.
-  std::vector<float> apack(static_cast<size_t>(mc_max * kc_max));
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
-    for (int64_t m0 = 0; m0 < m; m0 += mc_max) {
-      const int64_t mc = std::min(mc_max, m - m0);
-      const int64_t mpanels = (mc + mr - 1) / mr;
-      for (int64_t k0 = 0; k0 < k; k0 += kKc) {
-        const int64_t kc = std::min(kKc, k - k0);
-#pragma omp barrier
-#pragma omp for schedule(static)
-        for (int64_t ip = 0; ip < mpanels; ++ip)
-          pack_a(a, lda, m0 + ip * mr, std::min(mr, mc - ip * mr), m, k0, kc, mr, apack.data() + ip * kc * mr);
-        // (implicit barrier after omp for: the block is packed)
-        multiply_block(apack.data(), m0, mc, k0, kc, p0, p1);
       }
     }
   }

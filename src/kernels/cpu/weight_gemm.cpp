@@ -1,0 +1,300 @@
+#include "kernels/cpu/weight_gemm.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+
+#include "kernels/cpu/kernels.h"
+#include "kernels/cpu/panel_gemm.h"
+#include "kernels/cpu/transpose_avx512.h"
+
+namespace cuddle::kernels {
+
+namespace {
+
+using Isa = GemmIsa;
+
+// The tallest weight micro-panel (MR) of any ISA.
+constexpr int64_t kMaxMr = 12;
+
+// A tile over one K block: t[i * tw + j] = start + sum_{kk < kc} wr[i][k0 + kk] * bp[kk * tw + j]
+// for the MR weight rows wr and the first NV vectors of each k-row of the packed activation
+// panel bp, where start is t's own value (`accumulate`, a later K block) or bias[i].
+// kPrefetch: also brings the same K block of the next micro-panel's rows (next) into L2.
+// Weight rows come from memory as MR separate streams, more than the hardware prefetcher
+// follows well, so the first tile of each micro-panel fetches the next one's.
+using Tile = void (*)(int64_t k0, int64_t kc, const float* const* wr, const float* const* next, const float* bp,
+                      int64_t tw, const float* bias, bool accumulate, float* t);
+
+template <int NV, bool kPrefetch>
+__attribute__((target("avx512f"))) void tile_avx512(int64_t k0, int64_t kc, const float* const* wr,
+                                                    const float* const* next, const float* bp, int64_t tw,
+                                                    const float* bias, bool accumulate, float* t) {
+  constexpr int MR = 12;
+  const float* r[MR];
+  __m512 acc[MR][NV];
+#pragma GCC unroll 12
+  for (int i = 0; i < MR; ++i) {
+    r[i] = wr[i] + k0;
+    for (int v = 0; v < NV; ++v)
+      acc[i][v] = accumulate ? _mm512_loadu_ps(t + i * tw + 16 * v) : _mm512_set1_ps(bias[i]);
+  }
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    if constexpr (kPrefetch)
+      if ((kk & 15) == 0)
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; ++i) _mm_prefetch(reinterpret_cast<const char*>(next[i] + k0 + kk), _MM_HINT_T1);
+    __m512 b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(bp + kk * tw + 16 * v);
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i) {
+      const __m512 av = _mm512_set1_ps(r[i][kk]);
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(t + i * tw + 16 * v, acc[i][v]);
+}
+
+template <int NV, bool kPrefetch>
+__attribute__((target("avx2,fma"))) void tile_avx2(int64_t k0, int64_t kc, const float* const* wr,
+                                                  const float* const* next, const float* bp, int64_t tw,
+                                                  const float* bias, bool accumulate, float* t) {
+  constexpr int MR = 6;
+  const float* r[MR];
+  __m256 acc[MR][NV];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; ++i) {
+    r[i] = wr[i] + k0;
+    for (int v = 0; v < NV; ++v)
+      acc[i][v] = accumulate ? _mm256_loadu_ps(t + i * tw + 8 * v) : _mm256_set1_ps(bias[i]);
+  }
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    if constexpr (kPrefetch)
+      if ((kk & 15) == 0)
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; ++i) _mm_prefetch(reinterpret_cast<const char*>(next[i] + k0 + kk), _MM_HINT_T1);
+    __m256 b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = _mm256_loadu_ps(bp + kk * tw + 8 * v);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; ++i) {
+      const __m256 av = _mm256_broadcast_ss(r[i] + kk);
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) _mm256_storeu_ps(t + i * tw + 8 * v, acc[i][v]);
+}
+
+template <int NV, bool kPrefetch>
+void tile_generic(int64_t k0, int64_t kc, const float* const* wr, const float* const* /*next*/, const float* bp,
+                  int64_t tw, const float* bias, bool accumulate, float* t) {
+  constexpr int MR = 6, W = 8 * NV;
+  float acc[MR][W];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < W; ++j) acc[i][j] = accumulate ? t[i * tw + j] : bias[i];
+  for (int64_t kk = 0; kk < kc; ++kk)
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < W; ++j) acc[i][j] += wr[i][k0 + kk] * bp[kk * tw + j];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < W; ++j) t[i * tw + j] = acc[i][j];
+}
+
+// Writes rows x cols of a weight-row-major tile (row stride tw) into C, transposed.
+void store_tile(const float* t, int64_t tw, int64_t rows, int64_t cols, float* c, int64_t ldc) {
+  for (int64_t j = 0; j < cols; ++j) {
+    float* cj = c + j * ldc;
+    for (int64_t i = 0; i < rows; ++i) cj[i] = t[i * tw + j];
+  }
+}
+
+__attribute__((target("avx512f"))) void store_tile_avx512(const float* t, int64_t tw, int64_t rows, int64_t cols,
+                                                          float* c, int64_t ldc) {
+  const __mmask16 row_mask = static_cast<__mmask16>((1u << rows) - 1);
+  for (int64_t h = 0; h < cols; h += 16) {
+    __m512 r[16];
+    for (int64_t i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(t + i * tw + h) : _mm512_setzero_ps();
+    transpose16x16(r);
+    for (int64_t j = 0; j < std::min<int64_t>(16, cols - h); ++j) _mm512_mask_storeu_ps(c + (h + j) * ldc, row_mask, r[j]);
+  }
+}
+
+// The tiles of one ISA, MR weight rows by TW activation rows: full width (TW activation rows) or half width (a last panel of at
+// most TW/2 rows, so a short tail costs half a tile); [kPrefetch] as above.
+struct IsaTiles {
+  int64_t mr, tw;
+  Tile full[2], half[2];
+  void (*store)(const float* t, int64_t tw, int64_t rows, int64_t cols, float* c, int64_t ldc);
+};
+
+const IsaTiles& tiles_for(Isa isa) {
+  static const IsaTiles avx512{12, 32, {tile_avx512<2, false>, tile_avx512<2, true>},
+                               {tile_avx512<1, false>, tile_avx512<1, true>}, store_tile_avx512};
+  static const IsaTiles avx2{6, 16, {tile_avx2<2, false>, tile_avx2<2, true>}, {tile_avx2<1, false>, tile_avx2<1, true>},
+                             store_tile};
+  static const IsaTiles generic{6, 16, {tile_generic<2, false>, tile_generic<2, false>},
+                                {tile_generic<1, false>, tile_generic<1, false>}, store_tile};
+  switch (isa) {
+    case Isa::Avx512: return avx512;
+    case Isa::Avx2: return avx2;
+    default: return generic;
+  }
+}
+
+// Packs columns [k0, k0 + kc) of activation rows [r0, r0 + count) (count <= tw) into a
+// k-major panel, dst[kk * tw + j] = a[(r0 + j) * lda + k0 + kk], zero-filling rows past count.
+void pack_panel(const float* a, int64_t lda, int64_t r0, int64_t count, int64_t k0, int64_t kc, int64_t tw,
+                float* dst) {
+  for (int64_t j = 0; j < tw; ++j) {
+    if (j < count) {
+      const float* src = a + (r0 + j) * lda + k0;
+      for (int64_t kk = 0; kk < kc; ++kk) dst[kk * tw + j] = src[kk];
+    } else {
+      for (int64_t kk = 0; kk < kc; ++kk) dst[kk * tw + j] = 0.f;
+    }
+  }
+}
+
+// Per-thread buffers, grown as needed and kept, as every call packs: kPackedSlot holds
+// packed activations or weights, kPartialSlot the partial sums of tiles between K blocks.
+constexpr int kPackedSlot = 0, kPartialSlot = 1;
+float* scratch_floats(int slot, size_t n) {
+  thread_local std::vector<float> buffers[2];
+  if (buffers[slot].size() < n) buffers[slot].resize(n);
+  return buffers[slot].data();
+}
+
+// Activation panels are run in groups of at most this many against each weight
+// micro-panel, so a group's packed K block stays in L2 while the weight rows stream by
+// (read once per group, from L3 or memory).
+constexpr int64_t kPanelGroup = 8;
+
+// K block for `rows` activation rows in a group: the packed group block (rows x kc) should
+// fit a 1 MB L2 with room to spare (768 KB: bert-base's and ViT-base's K = 768 at batch 1
+// then run as one block, which measured fastest); blocks of equal size, a multiple of 16,
+// none under 256 so carrying partial sums between blocks stays cheap.
+int64_t k_block(int64_t rows, int64_t k) {
+  constexpr int64_t kPackedBlockFloats = 192 * 1024, kMinBlock = 256;
+  const int64_t most = std::max(kMinBlock, kPackedBlockFloats / rows);
+  if (k <= most) return k;
+  const int64_t blocks = (k + most - 1) / most;
+  return ((k + blocks - 1) / blocks + 15) / 16 * 16;
+}
+
+// From this many activation rows per thread on, the weight is packed per call and each
+// thread multiplies its own rows (panel_gemm.h): the packing then costs a few percent
+// and the panel kernels need less cache bandwidth. Below it the threads split the weight
+// rows, read in place, and share the packed activations.
+constexpr int64_t kPanelPathRowsPerThread = 192;
+
+}  // namespace
+
+WeightRows::WeightRows(const std::vector<const float*>& rows, int64_t k, GemmIsa isa)
+    : n_(static_cast<int64_t>(rows.size())), k_(k), mr_(tiles_for(usable_gemm_isa(isa)).mr), isa_(usable_gemm_isa(isa)) {
+  rows_ = rows;
+  if (n_ > 0)
+    while (static_cast<int64_t>(rows_.size()) % mr_) rows_.push_back(rows.back());
+}
+
+WeightRows WeightRows::contiguous(const float* w, int64_t n, int64_t k, GemmIsa isa) {
+  std::vector<const float*> rows(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) rows[static_cast<size_t>(i)] = w + i * k;
+  return WeightRows(rows, k, isa);
+}
+
+namespace {
+
+// weight_gemm for fewer rows (a short sequence): the threads pack the activation panels
+// together, then each runs its share of the weight micro-panels, read in place, against
+// all of them, K block by K block.
+void gemm_weight_in_place(int64_t m, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
+                          int64_t ldc, int threads, Activation act) {
+  const int64_t n = w.n(), k = w.k();
+  const IsaTiles& tiles = tiles_for(w.isa());
+  const int64_t mr = tiles.mr, tw = tiles.tw, tile_floats = mr * tw;
+  const int64_t tpanels = (m + tw - 1) / tw, wpanels = (n + mr - 1) / mr;
+  const int64_t kc = k_block(std::min(tpanels, kPanelGroup) * tw, k);
+  float* packed = scratch_floats(kPackedSlot, static_cast<size_t>(tpanels * tw * kc));
+  // Weight micro-panel q x packed activation panel p (bp) over K block [k0, k0 + kcur), into
+  // tile t; `next`: the micro-panel to prefetch meanwhile, or -1. After the last K block
+  // the tile goes to C, transposed, with the activation applied.
+  auto run_tile = [&](int64_t q, int64_t p, const float* bp, int64_t k0, int64_t kcur, int64_t next, float* t) {
+    float b[kMaxMr] = {};
+    const int64_t rows = std::min(mr, n - q * mr), cols = std::min(tw, m - p * tw);
+    if (bias) std::copy(bias + q * mr, bias + q * mr + rows, b);
+    const bool half = cols <= tw / 2;
+    (half ? tiles.half : tiles.full)[next >= 0](k0, kcur, w.panel(q), w.panel(next >= 0 ? next : q), bp, tw, b,
+                                                k0 > 0, t);
+    if (k0 + kcur < k) return;
+    if (act != Activation::Identity)
+      for (int64_t i = 0; i < rows; ++i) activation(act, t + i * tw, half ? tw / 2 : tw);
+    tiles.store(t, tw, rows, cols, c + p * tw * ldc + q * mr, ldc);
+  };
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t q0 = wpanels * t / nt, q1 = wpanels * (t + 1) / nt;
+    // Partial sums live in per-tile slots between K blocks; one block needs none.
+    float* partial = kc < k ? scratch_floats(kPartialSlot, static_cast<size_t>((q1 - q0) * tpanels * tile_floats))
+                            : nullptr;
+    alignas(64) float local[kMaxMr * 32];
+    for (int64_t k0 = 0; k0 < k; k0 += kc) {
+      const int64_t kcur = std::min(kc, k - k0);
+#pragma omp barrier
+      // (the previous K block's panels are no longer read by any thread)
+#pragma omp for schedule(static)
+      for (int64_t p = 0; p < tpanels; ++p)
+        pack_panel(a, lda, p * tw, std::min(tw, m - p * tw), k0, kcur, tw, packed + p * tw * kcur);
+      // (implicit barrier after omp for: the block is packed)
+      for (int64_t g0 = 0; g0 < tpanels; g0 += kPanelGroup)
+        for (int64_t q = q0; q < q1; ++q)
+          for (int64_t p = g0; p < std::min(tpanels, g0 + kPanelGroup); ++p)
+            run_tile(q, p, packed + p * tw * kcur, k0, kcur, p == g0 && q + 1 < q1 ? q + 1 : -1,
+                     partial ? partial + ((q - q0) * tpanels + p) * tile_floats : local);
+    }
+  }
+}
+
+// weight_gemm for many rows: the threads pack the weight into panels together, then each
+// multiplies its own rows against all of them (panel_gemm.h).
+void gemm_packing_weight(int64_t m, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
+                         int64_t ldc, int threads, Activation act) {
+  const int64_t n = w.n(), k = w.k();
+  const Isa isa = w.isa();
+  const int64_t nr = weight_panel_width(isa), npanels = (n + nr - 1) / nr, mr = w.mr();
+  float* panels = scratch_floats(kPackedSlot, static_cast<size_t>(npanels * nr * k));
+#pragma omp parallel num_threads(threads)
+  {
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < npanels; ++p) pack_weight_panels(w.row_pointers(), n, k, isa, p, p + 1, panels + p * nr * k);
+    // (implicit barrier after omp for: every panel is packed)
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t row_tiles = (m + mr - 1) / mr;
+    const int64_t r0 = row_tiles * t / nt * mr, r1 = std::min(m, row_tiles * (t + 1) / nt * mr);
+    if (r1 > r0) gemm_rows_against_panels(r0, r1, a, lda, panels, n, k, isa, bias, c, ldc, act);
+  }
+}
+
+}  // namespace
+
+void weight_gemm(int64_t m, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
+                 int64_t ldc, bool parallel, Activation act) {
+  const int64_t n = w.n(), k = w.k();
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = bias ? bias[j] : 0.f;
+      activation(act, c + i * ldc, n);
+    }
+    return;
+  }
+  // Small products (classifier heads, tiny models) run on one thread: a team costs more
+  // than the work and, on a busy machine, a scheduler time slice.
+  const bool worth_threads = m * n * k >= (int64_t{1} << 20);
+  const int threads = parallel && worth_threads ? omp_get_max_threads() : 1;
+  if (m >= kPanelPathRowsPerThread * threads) gemm_packing_weight(m, a, lda, w, bias, c, ldc, threads, act);
+  else gemm_weight_in_place(m, a, lda, w, bias, c, ldc, threads, act);
+}
+
+}  // namespace cuddle::kernels
