@@ -33,6 +33,7 @@ struct ModelBenchResult {
   int threads = 0;
   std::string gemm_isa;
   double load_ms = 0;     // config + mmap + strict load + GEMM weight set-up
+  double first_forward_ms = 0;  // the first forward pass after loading (faults weights in)
   double weights_mb = 0;  // parameters as f32
   double gflop_per_sequence = 0;
   double peak_gflops = 0;  // measured sgemm peak on the same threads (0: not measured)

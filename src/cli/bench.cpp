@@ -26,6 +26,7 @@ nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
                       {"threads", r.threads},
                       {"gemm_isa", r.gemm_isa},
                       {"load_ms", r.load_ms},
+                      {"first_forward_ms", r.first_forward_ms},
                       {"weights_mb", r.weights_mb},
                       {"gflop_per_sequence", r.gflop_per_sequence},
                       {"peak_gflops", r.peak_gflops},
@@ -74,8 +75,8 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
     }
     std::printf("%s (%s) threads %d, gemm %s\n", a->model.c_str(), r.model_class.c_str(), r.threads,
                 r.gemm_isa.c_str());
-    std::printf("load %.1f ms, weights %.1f MB, peak RSS %.1f MB, %.2f GFLOP per sequence\n", r.load_ms,
-                r.weights_mb, r.peak_rss_mb, r.gflop_per_sequence);
+    std::printf("load %.1f ms, first forward %.1f ms, weights %.1f MB, peak RSS %.1f MB, %.2f GFLOP per sequence\n",
+                r.load_ms, r.first_forward_ms, r.weights_mb, r.peak_rss_mb, r.gflop_per_sequence);
     if (r.check_max_abs_diff) std::printf("logits max abs diff vs reference %.3g\n", *r.check_max_abs_diff);
     if (r.peak_gflops > 0) std::printf("machine sgemm peak %.1f GFLOP/s\n", r.peak_gflops);
     for (const auto& b : r.results)

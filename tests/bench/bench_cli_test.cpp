@@ -18,6 +18,7 @@ TEST(BenchCli, ReportsEveryFigureAsJson) {
   EXPECT_EQ(j["class"], "BertForSequenceClassification");
   EXPECT_EQ(j["threads"], 1);
   EXPECT_GT(j["load_ms"].get<double>(), 0.0);
+  EXPECT_GT(j["first_forward_ms"].get<double>(), 0.0);
   EXPECT_GT(j["peak_rss_mb"].get<double>(), 0.0);
   EXPECT_GT(j["gflop_per_sequence"].get<double>(), 0.0);
   // The reference logits are transformers' own: the check must agree to fp32 precision.
