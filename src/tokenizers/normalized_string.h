@@ -108,7 +108,8 @@ bool NormalizedString::rewrite(F f) {
     if (!f(c, buf)) return false;
     if (positional) {
       if (buf.n == 1 && utf8_len(buf.c[0]) == len) {
-        append_utf8(out, buf.c[0]);
+        if (buf.c[0] < 0x80) out += static_cast<char>(buf.c[0]);  // no call for ASCII
+        else append_utf8(out, buf.c[0]);
         i += len;
         continue;
       }
