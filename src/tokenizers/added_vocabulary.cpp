@@ -161,10 +161,8 @@ std::vector<Split> AddedVocabulary::split_with(NormalizedString n, const Pattern
     if (start_offset != s.size()) pieces.push_back({start_offset, s.size(), std::nullopt});
   }
   std::vector<Split> out;
-  Offsets whole;
-  if (pieces.size() == 1 && !pieces[0].id && pieces[0].start == 0 && pieces[0].stop == s.size() && !s.empty() &&
-      n.convert_to_original(0, s.size(), &whole) && whole == Offsets{0, n.original().size()}) {
-    out.push_back({std::move(n), std::nullopt});  // the slice would be an equal copy
+  if (pieces.size() == 1 && !pieces[0].id && n.slice_is_whole(pieces[0].start, pieces[0].stop)) {
+    out.push_back({std::move(n), std::nullopt});
     return out;
   }
   out.reserve(pieces.size());

@@ -265,6 +265,12 @@ NormalizedString NormalizedString::slice(size_t n_start, size_t n_end) const {
   return out;
 }
 
+bool NormalizedString::slice_is_whole(size_t n_start, size_t n_end) const {
+  Offsets orig;
+  return n_start == 0 && n_end == normalized_.size() && !normalized_.empty() && convert_to_original(n_start, n_end, &orig) &&
+         orig == Offsets{0, original_.size()};
+}
+
 std::vector<NormalizedString> NormalizedString::split(const Matches& matches, SplitBehavior behavior) const {
   struct Piece { size_t s, e; bool remove; };
   std::vector<Piece> pieces;

@@ -76,6 +76,9 @@ class NormalizedString {
   std::vector<NormalizedString> split(const Matches& matches, SplitBehavior behavior) const;
   // Sub-piece for a normalized byte range on char boundaries.
   NormalizedString slice(size_t n_start, size_t n_end) const;
+  // Whether slice(n_start, n_end) would equal this whole string, so a caller that owns
+  // it can move it instead.
+  bool slice_is_whole(size_t n_start, size_t n_end) const;
 
  private:
   using Align = std::pair<uint32_t, uint32_t>;
