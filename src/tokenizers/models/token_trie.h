@@ -1,7 +1,8 @@
 // A byte trie over vocabulary tokens for models that look for the vocab entries starting
 // at a position (WordPiece's longest match, Unigram's lattice): one walk answers what a
-// lookup per candidate length would, with no key built or hashed per candidate. Edges live in one open-addressing table keyed by
-// (node, byte), so building it costs one probe per token byte and no allocation per node.
+// lookup per candidate length would, with no key built or hashed per candidate. Edges
+// live in one open-addressing table keyed by (node, byte), so building it costs one probe
+// per token byte and no allocation per node.
 #pragma once
 #include <cstdint>
 #include <string_view>
