@@ -25,9 +25,8 @@ void PatternTrie::insert(std::string_view pattern, uint32_t id) {
   first_byte_[static_cast<unsigned char>(pattern[0])] = true;
 }
 
-std::pair<size_t, uint32_t> PatternTrie::longest_at(std::string_view s, size_t pos) const {
+std::pair<size_t, uint32_t> PatternTrie::walk_from(std::string_view s, size_t pos) const {
   std::pair<size_t, uint32_t> best{0, 0};
-  if (!first_byte_[static_cast<unsigned char>(s[pos])]) return best;
   int node = 0;
   for (size_t i = pos; i < s.size(); ++i) {
     const auto& kids = nodes_[node].kids;
@@ -162,6 +161,10 @@ std::vector<Split> AddedVocabulary::split_with(NormalizedString n, const Pattern
     if (start_offset != s.size()) pieces.push_back({start_offset, s.size(), std::nullopt});
   }
   std::vector<Split> out;
+  if (pieces.size() == 1 && !pieces[0].id && n.slice_is_whole(pieces[0].start, pieces[0].stop)) {
+    out.push_back({std::move(n), std::nullopt});
+    return out;
+  }
   out.reserve(pieces.size());
   for (const auto& p : pieces) {
     NormalizedString slice = n.slice(p.start, p.stop);

@@ -22,10 +22,17 @@ class PatternTrie {
  public:
   void insert(std::string_view pattern, uint32_t id);
   bool empty() const { return nodes_.size() <= 1; }
-  // Longest pattern that starts at s[pos]: (length, id), or length 0.
-  std::pair<size_t, uint32_t> longest_at(std::string_view s, size_t pos) const;
+  // Longest pattern that starts at s[pos]: (length, id), or length 0. The first-byte
+  // test is inline: it rejects almost every position of a text.
+  std::pair<size_t, uint32_t> longest_at(std::string_view s, size_t pos) const {
+    if (!first_byte_[static_cast<unsigned char>(s[pos])]) return {0, 0};
+    return walk_from(s, pos);
+  }
 
  private:
+  // longest_at once s[pos] may start a pattern.
+  std::pair<size_t, uint32_t> walk_from(std::string_view s, size_t pos) const;
+
   struct Node {
     std::vector<std::pair<unsigned char, int>> kids;
     int64_t value = -1;

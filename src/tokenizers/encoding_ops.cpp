@@ -5,11 +5,11 @@
 namespace cuddle::tok {
 
 template <class T>
-static void append(std::vector<T>& a, const std::vector<T>& b) {
-  a.insert(a.end(), b.begin(), b.end());
+static void append(std::vector<T>& a, std::vector<T>& b) {
+  a.insert(a.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
 }
 
-void merge_into(Encoding& self, const Encoding& pair) {
+void merge_into(Encoding& self, Encoding pair) {
   std::vector<Encoding> overflowings;
   for (const auto& so : self.overflowing) {
     Encoding n = so;
@@ -38,8 +38,10 @@ void merge_into(Encoding& self, const Encoding& pair) {
 }
 
 Encoding merge_all(std::vector<Encoding> encodings) {
-  Encoding out;
-  for (auto& e : encodings) merge_into(out, e);
+  if (encodings.empty()) return {};
+  // Merging into an empty Encoding gives the other one back, so the first is the start.
+  Encoding out = std::move(encodings[0]);
+  for (size_t i = 1; i < encodings.size(); ++i) merge_into(out, std::move(encodings[i]));
   return out;
 }
 

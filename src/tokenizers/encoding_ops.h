@@ -5,7 +5,8 @@
 
 namespace cuddle::tok {
 
-void merge_into(Encoding& self, const Encoding& pair);
+// Appends `pair` (moved from where the caller gives it up) to `self`.
+void merge_into(Encoding& self, Encoding pair);
 Encoding merge_all(std::vector<Encoding> encodings);
 void truncate_encoding(Encoding& e, size_t max_len, size_t stride, Side direction);
 // Truncates a sequence and its optional pair to params.max_length in total.

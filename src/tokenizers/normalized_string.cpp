@@ -8,15 +8,32 @@
 
 namespace cuddle::tok {
 
-NormalizedString::NormalizedString(std::string original) : original_(std::move(original)) {
-  normalized_ = original_;
-  align_.resize(original_.size());
-  for (size_t i = 0; i < original_.size();) {
+NormalizedString::NormalizedString(std::string original) : original_(std::move(original)), normalized_(original_) {}
+
+NormalizedString::Align NormalizedString::align_at(size_t i) const {
+  if (!positional_) return align_[i];
+  size_t start = i;
+  while (start > 0 && (static_cast<unsigned char>(normalized_[start]) & 0xC0) == 0x80) --start;
+  int len;
+  decode_utf8(normalized_, start, &len);
+  return {static_cast<uint32_t>(start), static_cast<uint32_t>(start + len)};
+}
+
+void NormalizedString::append_positional(size_t end, std::vector<Align>& out) const {
+  for (size_t i = 0; i < end;) {
     int len;
-    decode_utf8(original_, i, &len);
-    for (int k = 0; k < len; ++k) align_[i + k] = {static_cast<uint32_t>(i), static_cast<uint32_t>(i + len)};
+    decode_utf8(normalized_, i, &len);
+    out.insert(out.end(), static_cast<size_t>(len), {static_cast<uint32_t>(i), static_cast<uint32_t>(i + len)});
     i += len;
   }
+}
+
+void NormalizedString::materialize() {
+  if (!positional_) return;
+  align_.clear();
+  align_.reserve(normalized_.size());
+  append_positional(normalized_.size(), align_);
+  positional_ = false;
 }
 
 bool NormalizedString::convert_to_original(size_t start, size_t end, Offsets* out) const {
@@ -29,13 +46,19 @@ bool NormalizedString::convert_to_original(size_t start, size_t end, Offsets* ou
     *out = {0, original_.size()};
     return true;
   }
-  if (end > align_.size()) return false;
-  *out = {align_[start].first, align_[end - 1].second};
+  if (end > normalized_.size()) return false;
+  auto char_start = [&](size_t i) { return i == normalized_.size() || (static_cast<unsigned char>(normalized_[i]) & 0xC0) != 0x80; };
+  if (positional_ && char_start(start) && char_start(end)) {
+    *out = {start, end};
+    return true;
+  }
+  *out = {align_at(start).first, align_at(end - 1).second};
   return true;
 }
 
 void NormalizedString::transform_range(size_t n_start, size_t n_end, const std::vector<CharChange>& dest,
                                        size_t initial_offset) {
+  materialize();
   // The chars being replaced, to follow how far each new char moves through the old text.
   std::vector<int> old_lens;
   for (size_t i = n_start; i < n_end;) {
@@ -101,18 +124,11 @@ void NormalizedString::append(const std::string& s) {
 }
 
 void NormalizedString::lowercase() {
-  std::vector<CharChange> dest;
-  dest.reserve(normalized_.size());
-  std::vector<char32_t> lower;
-  for (size_t i = 0; i < normalized_.size();) {
-    int len;
-    char32_t c = decode_utf8(normalized_, i, &len);
-    i += len;
-    lower.clear();
-    to_lowercase(c, lower);
-    for (size_t k = 0; k < lower.size(); ++k) dest.push_back({lower[k], k > 0 ? 1 : 0});
-  }
-  transform(dest, 0);
+  rewrite([](char32_t c, CharBuf& out) {
+    char32_t lower[2];
+    for (int k = 0, n = to_lowercase(c, lower); k < n; ++k) out.push(lower[k]);
+    return true;
+  });
 }
 
 // Unicode normalization as a transformation, tagged the way HF's
@@ -120,8 +136,6 @@ void NormalizedString::lowercase() {
 // and inserts the rest (1); canonical reordering moves chars with their tags; composing a
 // char into the preceding starter removes it (the starter's tag drops by one, unless the
 // absorbed char was itself inserted by the decomposition).
-static int ccc(char32_t c) { return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class; }
-
 static char32_t compose_pair(char32_t a, char32_t b) {
   utf8proc_int32_t buf[2] = {static_cast<utf8proc_int32_t>(a), static_cast<utf8proc_int32_t>(b)};
   utf8proc_ssize_t n = utf8proc_normalize_utf32(buf, 2, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
@@ -147,23 +161,23 @@ void NormalizedString::nf(int form_int) {
   }
   // Canonical ordering: stable sort of each run of non-starters by combining class.
   for (size_t i = 0; i < d.size();) {
-    if (ccc(d[i].c) == 0) {
+    if (combining_class(d[i].c) == 0) {
       ++i;
       continue;
     }
     size_t j = i;
-    while (j < d.size() && ccc(d[j].c) != 0) ++j;
-    std::stable_sort(d.begin() + i, d.begin() + j, [](const CharChange& a, const CharChange& b) { return ccc(a.c) < ccc(b.c); });
+    while (j < d.size() && combining_class(d[j].c) != 0) ++j;
+    std::stable_sort(d.begin() + i, d.begin() + j, [](const CharChange& a, const CharChange& b) { return combining_class(a.c) < combining_class(b.c); });
     i = j;
   }
   if (compose && !d.empty()) {
     std::vector<CharChange> out;
     out.reserve(d.size());
-    long starter = ccc(d[0].c) == 0 ? 0 : -1;
-    int last_class = ccc(d[0].c) == 0 ? 0 : 256;
+    long starter = combining_class(d[0].c) == 0 ? 0 : -1;
+    int last_class = combining_class(d[0].c) == 0 ? 0 : 256;
     out.push_back(d[0]);
     for (size_t i = 1; i < d.size(); ++i) {
-      int cc = ccc(d[i].c);
+      int cc = combining_class(d[i].c);
       if (starter >= 0 && (last_class < cc || last_class == 0)) {
         if (char32_t comp = compose_pair(out[starter].c, d[i].c)) {
           out[starter].c = comp;
@@ -181,6 +195,8 @@ void NormalizedString::nf(int form_int) {
 }
 
 void NormalizedString::replace(const Matches& matches, const std::string& content) {
+  if (std::none_of(matches.begin(), matches.end(), [](const PatternMatch& m) { return m.is_match; })) return;
+  materialize();
   std::string new_norm;
   std::vector<std::pair<uint32_t, uint32_t>> new_align;
   new_norm.reserve(normalized_.size());
@@ -229,11 +245,30 @@ NormalizedString NormalizedString::slice(size_t n_start, size_t n_end) const {
   size_t o_end = std::max(o_start, std::min(orig.second, original_.size()));
   out.original_ = original_.substr(o_start, o_end - o_start);
   out.normalized_ = normalized_.substr(n_start, n_end - n_start);
-  out.align_.reserve(n_end - n_start);
-  for (size_t i = n_start; i < n_end; ++i)
-    out.align_.push_back({align_[i].first - static_cast<uint32_t>(orig.first), align_[i].second - static_cast<uint32_t>(orig.first)});
   out.shift_ = shift_ + orig.first;
+  if (positional_) return out;
+  // A piece whose every char maps to an original char of the same length at the same
+  // place is positional again (typically each word of a normalized sentence).
+  auto base = static_cast<uint32_t>(orig.first);
+  bool positional = o_end - o_start == n_end - n_start;
+  for (size_t i = n_start; positional && i < n_end;) {
+    int len;
+    decode_utf8(normalized_, i, &len);
+    Align own{static_cast<uint32_t>(i - n_start) + base, static_cast<uint32_t>(i - n_start + len) + base};
+    for (int k = 0; k < len && positional; ++k) positional = i + k < n_end && align_[i + k] == own;
+    i += len;
+  }
+  out.positional_ = positional;
+  if (positional) return out;
+  out.align_.reserve(n_end - n_start);
+  for (size_t i = n_start; i < n_end; ++i) out.align_.push_back({align_[i].first - base, align_[i].second - base});
   return out;
+}
+
+bool NormalizedString::slice_is_whole(size_t n_start, size_t n_end) const {
+  Offsets orig;
+  return n_start == 0 && n_end == normalized_.size() && !normalized_.empty() && convert_to_original(n_start, n_end, &orig) &&
+         orig == Offsets{0, original_.size()};
 }
 
 std::vector<NormalizedString> NormalizedString::split(const Matches& matches, SplitBehavior behavior) const {

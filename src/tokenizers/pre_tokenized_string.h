@@ -1,6 +1,7 @@
 // The input as a list of splits, each a NormalizedString with its tokens once the model
 // (or the added vocabulary) has produced them. Mirrors HF's PreTokenizedString.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,6 +45,13 @@ class PreTokenizedString {
 
 template <class Fn>
 void PreTokenizedString::split(Fn fn) {
+  auto empty = [](const Split& p) { return p.normalized.empty(); };
+  if (splits_.size() == 1 && !splits_[0].tokens) {  // the usual case: take fn's pieces as they are
+    std::vector<Split> pieces = fn(0, std::move(splits_[0].normalized));
+    pieces.erase(std::remove_if(pieces.begin(), pieces.end(), empty), pieces.end());
+    splits_ = std::move(pieces);
+    return;
+  }
   std::vector<Split> out;
   out.reserve(splits_.size() * 2);
   for (size_t i = 0; i < splits_.size(); ++i) {
@@ -54,7 +62,7 @@ void PreTokenizedString::split(Fn fn) {
     }
     std::vector<Split> pieces = fn(i, std::move(s.normalized));
     for (auto& p : pieces)
-      if (!p.normalized.empty()) out.push_back(std::move(p));
+      if (!empty(p)) out.push_back(std::move(p));
   }
   splits_ = std::move(out);
 }

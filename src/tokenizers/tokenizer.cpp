@@ -2,8 +2,7 @@
 // truncation -> post-processor -> padding) and decoding, as HF's TokenizerImpl runs it.
 #include <omp.h>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
 
 #include "tokenizers/encoding_ops.h"
 #include "tokenizers/tokenizer_core.h"
@@ -20,13 +19,7 @@ Tokenizer::Tokenizer(std::shared_ptr<TokenizerCore> core) : core_(std::move(core
   }
 }
 
-Tokenizer Tokenizer::from_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw IoError(path + ": cannot open tokenizer file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return from_json(ss.str(), path);
-}
+Tokenizer Tokenizer::from_file(const std::string& path) { return Tokenizer(load_core_file(path)); }
 
 Tokenizer Tokenizer::from_json(std::string_view json, const std::string& name) {
   return Tokenizer(load_core(json, name));
@@ -44,8 +37,11 @@ namespace {
 // Byte offset -> char index in `s`; HF's BytesToCharOffsetConverter.
 class CharOffsets {
  public:
-  explicit CharOffsets(const std::string& s) : map_(s.size()) {
-    size_t ci = 0;
+  explicit CharOffsets(const std::string& s) : size_(s.size()) {
+    ascii_ = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii_) return;  // byte i is char i: no table
+    map_.resize(s.size());
+    uint32_t ci = 0;
     for (size_t i = 0; i < s.size();) {
       int len;
       decode_utf8(s, i, &len);
@@ -55,14 +51,17 @@ class CharOffsets {
     }
   }
   Offsets convert(Offsets o) const {
-    if (o.first >= map_.size()) return o;
-    if (o.second < map_.size()) return {map_[o.first], map_[o.second]};
-    size_t last = o.second >= 1 && o.second - 1 < map_.size() ? map_[o.second - 1] : map_[o.first] + 1;
-    return {map_[o.first], last + 1};
+    if (o.first >= size_) return o;
+    if (o.second < size_) return {at(o.first), at(o.second)};
+    size_t last = o.second >= 1 && o.second - 1 < size_ ? at(o.second - 1) : at(o.first) + 1;
+    return {at(o.first), last + 1};
   }
 
  private:
-  std::vector<size_t> map_;
+  size_t at(size_t byte) const { return ascii_ ? byte : map_[byte]; }
+  size_t size_;
+  bool ascii_;
+  std::vector<uint32_t> map_;
 };
 
 // Runs the model over the untokenized splits; with a truncation limit, stops once enough
@@ -106,26 +105,32 @@ void tokenize_splits(const Model& model, PreTokenizedString& pts, std::optional<
   }
 }
 
-Encoding into_encoding(const PreTokenizedString& pts, std::optional<uint32_t> word_idx, uint32_t type_id, OffsetType ot) {
+// Moves the tokens of every split into an Encoding, offsets mapped back to the input.
+Encoding into_encoding(PreTokenizedString& pts, std::optional<uint32_t> word_idx, uint32_t type_id, OffsetType ot) {
   Encoding e;
   std::optional<CharOffsets> conv;
   if (ot == OffsetType::Char) conv.emplace(pts.original());
-  const auto& splits = pts.splits();
+  auto& splits = pts.splits();
+  size_t n = 0;
+  for (const auto& sp : splits) n += sp.tokens->size();
+  e.ids.reserve(n);
+  e.tokens.reserve(n);
+  e.offsets.reserve(n);
+  e.word_ids.reserve(n);
   for (size_t idx = 0; idx < splits.size(); ++idx) {
-    const auto& sp = splits[idx];
+    auto& sp = splits[idx];
     Offsets base = sp.normalized.offsets_original();
-    for (const auto& t : *sp.tokens) {
+    for (auto& t : *sp.tokens) {
       Offsets r, o;
       if (sp.normalized.convert_to_original(t.offsets.first, t.offsets.second, &r)) o = {base.first + r.first, base.first + r.second};
       else o = t.offsets;
       if (conv) o = conv->convert(o);
       e.ids.push_back(t.id);
-      e.tokens.push_back(t.value);
+      e.tokens.push_back(std::move(t.value));
       e.offsets.push_back(o);
       e.word_ids.push_back(word_idx ? *word_idx : static_cast<uint32_t>(idx));
     }
   }
-  size_t n = e.ids.size();
   e.type_ids.assign(n, type_id);
   e.special_tokens_mask.assign(n, 0);
   e.attention_mask.assign(n, 1);
@@ -133,21 +138,25 @@ Encoding into_encoding(const PreTokenizedString& pts, std::optional<uint32_t> wo
 }
 
 // Runs encode(i) for i in [0, n) on the OpenMP pool. An exception cannot leave a parallel
-// region, so each input's error is kept and the first one rethrown, naming the input.
+// region, so the error of the first failing input is kept and rethrown, naming the input.
 template <typename Encode>
 std::vector<Encoding> encode_each(size_t n, const Encode& encode) {
   std::vector<Encoding> out(n);
-  std::vector<std::string> errors(n);
+  size_t first_failed = n;
+  std::string first_error;
 #pragma omp parallel for schedule(dynamic, 16)
   for (long i = 0; i < static_cast<long>(n); ++i) {
     try {
       out[i] = encode(static_cast<size_t>(i));
     } catch (const std::exception& e) {
-      errors[i] = e.what();
+#pragma omp critical(cuddle_encode_each_error)
+      if (static_cast<size_t>(i) < first_failed) {
+        first_failed = static_cast<size_t>(i);
+        first_error = e.what();
+      }
     }
   }
-  for (size_t i = 0; i < n; ++i)
-    if (!errors[i].empty()) throw Error("batch input " + std::to_string(i) + ": " + errors[i]);
+  if (first_failed < n) throw Error("batch input " + std::to_string(first_failed) + ": " + first_error);
   return out;
 }
 

@@ -28,5 +28,7 @@ struct TokenizerCore {
 };
 
 std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::string& name);
+// Reads and loads a tokenizer.json file; throws IoError if it cannot be read.
+std::shared_ptr<TokenizerCore> load_core_file(const std::string& path);
 
 }  // namespace cuddle::tok

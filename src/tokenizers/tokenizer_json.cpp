@@ -40,11 +40,9 @@ PaddingParams parse_padding(const JsonRef& j) {
   return p;
 }
 
-}  // namespace
-
-std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::string& name) {
+// Builds the pipeline from tokenizer.json text that has simdjson's padding after it.
+std::shared_ptr<TokenizerCore> load_padded(const simdjson::padded_string& padded, const std::string& name) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(json);
   auto doc = parser.parse(padded);
   if (doc.error()) throw FormatError(name + ": not valid JSON (" + simdjson::error_message(doc.error()) + ")");
   JsonRef root{doc.value_unsafe(), name + ": "};
@@ -75,6 +73,19 @@ std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::strin
     core->added.add_tokens(tokens, *core->model, core->normalizer.get());
   }
   return core;
+}
+
+}  // namespace
+
+std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::string& name) {
+  return load_padded(simdjson::padded_string(json), name);
+}
+
+std::shared_ptr<TokenizerCore> load_core_file(const std::string& path) {
+  // Read straight into a padded buffer: no stream, no copy before parsing.
+  auto text = simdjson::padded_string::load(path);
+  if (text.error()) throw IoError(path + ": cannot open tokenizer file");
+  return load_padded(text.value_unsafe(), path);
 }
 
 }  // namespace cuddle::tok

@@ -4,29 +4,6 @@
 
 namespace cuddle::tok {
 
-char32_t decode_utf8(std::string_view s, size_t i, int* len) {
-  unsigned char c = s[i];
-  size_t n = s.size() - i;
-  auto cont = [&](size_t k) { return k < n && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  if (c < 0x80) { *len = 1; return c; }
-  if ((c & 0xE0) == 0xC0 && cont(1)) {
-    *len = 2;
-    return ((c & 0x1F) << 6) | (s[i + 1] & 0x3F);
-  }
-  if ((c & 0xF0) == 0xE0 && cont(1) && cont(2)) {
-    *len = 3;
-    return ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-  }
-  if ((c & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
-    *len = 4;
-    return ((c & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
-  }
-  *len = 1;
-  return 0xFFFD;
-}
-
-int utf8_len(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
-
 void append_utf8(std::string& out, char32_t c) {
   if (c < 0x80) {
     out += static_cast<char>(c);
@@ -60,6 +37,10 @@ bool is_valid_utf8(std::string_view bytes) {
   const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(bytes.data());
   utf8proc_ssize_t n = static_cast<utf8proc_ssize_t>(bytes.size()), i = 0;
   while (i < n) {
+    if (p[i] < 0x80) {  // ASCII needs no decoding
+      ++i;
+      continue;
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t k = utf8proc_iterate(p + i, n - i, &cp);
     if (k < 0) return false;
@@ -151,15 +132,33 @@ bool is_word_char(char32_t c) {
   return is_alphabetic(c) || is_combining_mark(c) || k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_PC;
 }
 
-void to_lowercase(char32_t c, std::vector<char32_t>& out) {
+int to_lowercase(char32_t c, char32_t out[2]) {
   if (c < 0x80) {
-    out.push_back(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  } else if (c == 0x130) {  // the one unconditional multi-char lowercase mapping
-    out.push_back('i');
-    out.push_back(0x307);
-  } else {
-    out.push_back(static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+    out[0] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+    return 1;
   }
+  if (c == 0x130) {  // the one unconditional multi-char lowercase mapping
+    out[0] = 'i';
+    out[1] = 0x307;
+    return 2;
+  }
+  out[0] = static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
+  return 1;
+}
+
+int combining_class(char32_t c) { return utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class; }
+
+int decompose_canonical(char32_t c, char32_t out[4]) {
+  utf8proc_int32_t buf[4];
+  int boundclass = 0;
+  utf8proc_ssize_t n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), buf, 4,
+                                               static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE), &boundclass);
+  if (n < 1 || n > 4) {  // not decomposable (or an invalid code point): the char itself
+    out[0] = c;
+    return 1;
+  }
+  for (utf8proc_ssize_t i = 0; i < n; ++i) out[i] = static_cast<char32_t>(buf[i]);
+  return static_cast<int>(n);
 }
 
 std::vector<char32_t> normalize(const std::vector<char32_t>& in, NormalForm form) {

@@ -1,12 +1,11 @@
 // Unigram: Viterbi over the byte lattice of the word (best total log-probability), unknown
 // chars scored min_score - 10 and fused, optional byte fallback for unknown pieces - HF's
 // encode_optimized.
+#include <algorithm>
 #include <cmath>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "tokenizers/models/model.h"
-#include "tokenizers/models/vocab.h"
+#include "tokenizers/models/token_trie.h"
 #include "tokenizers/unicode.h"
 
 namespace cuddle::tok {
@@ -18,12 +17,30 @@ class Unigram : public Model {
  public:
   explicit Unigram(const JsonRef& j) {
     JsonRef v = j.at("vocab");
-    for (const auto& e : v.elements()) {
-      auto pair = e.elements();
-      if (pair.size() != 2) e.fail("expected [piece, score]");
-      pieces_.push_back({pair[0].str(), pair[1].number()});
+    if (!v.is_array()) v.fail("expected an array");
+    simdjson::dom::array entries(v.value);
+    pieces_.reserve(entries.size());
+    trie_.reserve(entries.size() * 2);
+    min_score_ = INFINITY;
+    for (simdjson::dom::element e : entries) {
+      // Paths are built only for an error message, as JsonRef::elements() would name them.
+      auto fail = [&](const std::string& suffix, const std::string& what) {
+        JsonRef{e, v.path + "[" + std::to_string(pieces_.size()) + "]" + suffix}.fail(what);
+      };
+      if (!e.is_array()) fail("", "expected an array");
+      simdjson::dom::array pair(e);
+      if (pair.size() != 2) fail("", "expected [piece, score]");
+      simdjson::dom::element piece = pair.at(0).value_unsafe(), score = pair.at(1).value_unsafe();
+      if (!piece.is_string()) fail("[0]", "expected a string");
+      if (!score.is_number()) fail("[1]", "expected a number");
+      std::string_view p(piece);
+      double sc = score.is_double()  ? double(score)
+                  : score.is_int64() ? static_cast<double>(int64_t(score))
+                                     : static_cast<double>(uint64_t(score));
+      trie_.insert(p, static_cast<uint32_t>(pieces_.size()));
+      pieces_.push_back({std::string(p), sc});
+      min_score_ = std::min(min_score_, sc);
     }
-    size_t n = pieces_.size();
     if (auto u = j.get("unk_id")) {
       int64_t id = u->integer();
       if (pieces_.empty()) u->fail("unk_id given but the vocab is empty");
@@ -31,27 +48,18 @@ class Unigram : public Model {
       unk_id_ = static_cast<uint32_t>(id);
     }
     byte_fallback_ = j.boolean("byte_fallback", false);
-    min_score_ = INFINITY;
-    ids_.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      const std::string& p = pieces_[i].first;
-      ids_[p] = static_cast<uint32_t>(i);
-      for (size_t k = 1; k < p.size(); ++k) prefixes_.insert(p.substr(0, k));
-      max_len_ = std::max(max_len_, p.size());
-      min_score_ = std::min(min_score_, pieces_[i].second);
-    }
   }
 
   std::vector<Token> tokenize(std::string_view s) const override {
     std::vector<Token> out;
     if (s.empty()) return out;
     std::vector<std::string_view> pieces = encode(s);
+    out.reserve(pieces.size());
     size_t offset = 0;
     for (auto p : pieces) {
       size_t len = p.size();
-      auto it = ids_.find(p);
-      if (it != ids_.end()) {
-        out.push_back({it->second, std::string(p), {offset, offset + len}});
+      if (uint32_t id = trie_.find(p); id != TokenTrie::kNone) {
+        out.push_back({id, std::string(p), {offset, offset + len}});
       } else {
         bool done = false;
         if (byte_fallback_) {
@@ -59,9 +67,9 @@ class Unigram : public Model {
           for (unsigned char c : p) {
             char name[8];
             std::snprintf(name, sizeof name, "<0x%02X>", c);
-            auto b = ids_.find(std::string_view(name));
-            if (b == ids_.end()) break;
-            bytes.push_back({b->second, name, {offset, offset + len}});
+            uint32_t b = trie_.find(name);
+            if (b == TokenTrie::kNone) break;
+            bytes.push_back({b, name, {offset, offset + len}});
           }
           if (bytes.size() == len) {
             for (auto& t : bytes) out.push_back(std::move(t));
@@ -79,9 +87,9 @@ class Unigram : public Model {
   }
 
   std::optional<uint32_t> token_to_id(std::string_view t) const override {
-    auto it = ids_.find(t);
-    if (it == ids_.end()) return std::nullopt;
-    return it->second;
+    uint32_t id = trie_.find(t);
+    if (id == TokenTrie::kNone) return std::nullopt;
+    return id;
   }
   std::optional<std::string> id_to_token(uint32_t id) const override {
     if (id < pieces_.size()) return pieces_[id].first;
@@ -104,17 +112,12 @@ class Unigram : public Model {
       int mblen;
       decode_utf8(s, pos, &mblen);
       bool single = false;
-      for (size_t len = 1; len <= max_len_ && pos + len <= n; ++len) {
-        std::string_view cand = s.substr(pos, len);
-        auto it = ids_.find(cand);
-        if (it != ids_.end()) {
-          Node& t = best[pos + len];
-          double sc = pieces_[it->second].second + here;
-          if (t.start < 0 || sc > t.score) t = {it->second, sc, static_cast<long>(pos)};
-          if (len == static_cast<size_t>(mblen)) single = true;
-        }
-        if (!prefixes_.count(cand)) break;
-      }
+      trie_.for_each_prefix(TokenTrie::kRoot, s.substr(pos), [&](size_t len, uint32_t id) {
+        Node& t = best[pos + len];
+        double sc = pieces_[id].second + here;
+        if (t.start < 0 || sc > t.score) t = {id, sc, static_cast<long>(pos)};
+        if (len == static_cast<size_t>(mblen)) single = true;
+      });
       if (!single) {
         if (!unk_id_) throw Error("Unigram: a char is not in the vocab and the model has no unk_id");
         Node& t = best[pos + mblen];
@@ -124,7 +127,7 @@ class Unigram : public Model {
       pos += mblen;
     }
     // Walk back; consecutive unknown pieces are fused into one.
-    std::vector<std::string_view> rev;
+    std::vector<std::string_view> pieces;
     size_t end = n, unk_end = 0;
     bool in_unk = false;
     while (end > 0) {
@@ -134,20 +137,19 @@ class Unigram : public Model {
         if (!in_unk) unk_end = end;
         in_unk = true;
       } else {
-        if (in_unk) rev.push_back(s.substr(end, unk_end - end));
+        if (in_unk) pieces.push_back(s.substr(end, unk_end - end));
         in_unk = false;
-        rev.push_back(s.substr(start, end - start));
+        pieces.push_back(s.substr(start, end - start));
       }
       end = start;
     }
-    if (in_unk) rev.push_back(s.substr(0, unk_end));
-    return {rev.rbegin(), rev.rend()};
+    if (in_unk) pieces.push_back(s.substr(0, unk_end));
+    std::reverse(pieces.begin(), pieces.end());
+    return pieces;
   }
 
-  std::vector<std::pair<std::string, double>> pieces_;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> ids_;
-  std::unordered_set<std::string, StringHash, std::equal_to<>> prefixes_;
-  size_t max_len_ = 0;
+  std::vector<std::pair<std::string, double>> pieces_;  // by id
+  TokenTrie trie_;                                       // piece -> id (the last of equal pieces)
   std::optional<uint32_t> unk_id_;
   bool byte_fallback_ = false;
   double min_score_ = 0;

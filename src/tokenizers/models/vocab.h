@@ -2,6 +2,7 @@
 // whose vocab is a {token: id} map (BPE, WordPiece, WordLevel).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,12 @@ struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
+
+// Reads a tokenizer.json `vocab` object, checking every id, and calls add(token, id) for
+// each entry in file order; returns the largest id (0 when empty).
+uint32_t read_vocab(const JsonRef& vocab_object, const std::function<void(std::string_view, uint32_t)>& add);
+// Rejects ids so sparse that an id -> token table would be mostly holes.
+void check_vocab_density(const JsonRef& vocab_object, size_t distinct_tokens, uint32_t max_id);
 
 class Vocab {
  public:

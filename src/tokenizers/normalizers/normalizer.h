@@ -16,7 +16,8 @@ class Normalizer {
 
 // Builds the normalizer described by `j`; throws FormatError / UnknownComponentError.
 std::unique_ptr<Normalizer> make_normalizer(const JsonRef& j);
-// Defined in precompiled.cpp.
+// Defined in bert.cpp / precompiled.cpp.
+std::unique_ptr<Normalizer> make_bert_normalizer(const JsonRef& j);
 std::unique_ptr<Normalizer> make_precompiled(const JsonRef& j);
 
 // Applies GPT-2's byte-to-char table to every byte (ByteLevel normalizer and pre-tokenizer).

@@ -8,59 +8,6 @@
 namespace cuddle::tok {
 namespace {
 
-bool is_chinese_char(char32_t c) {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
-         (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
-}
-
-class BertNormalizer : public Normalizer {
- public:
-  explicit BertNormalizer(const JsonRef& j)
-      : clean_text_(j.boolean("clean_text", true)),
-        chinese_(j.boolean("handle_chinese_chars", true)),
-        lowercase_(j.boolean("lowercase", true)) {
-    auto sa = j.get("strip_accents");
-    strip_accents_ = sa ? sa->boolean() : lowercase_;
-  }
-  void normalize(NormalizedString& s) const override {
-    if (clean_text_) {
-      s.filter([](char32_t c) {
-        bool control = c != '\t' && c != '\n' && c != '\r' && is_other(c);
-        return !(c == 0 || c == 0xFFFD || control);
-      });
-      s.map([](char32_t c) -> char32_t { return (c == '\t' || c == '\n' || c == '\r' || is_whitespace(c)) ? ' ' : c; });
-    }
-    if (chinese_) {
-      std::vector<CharChange> dest;
-      const std::string& str = s.get();
-      bool any = false;
-      for (size_t i = 0; i < str.size();) {
-        int len;
-        char32_t c = decode_utf8(str, i, &len);
-        i += len;
-        if (is_chinese_char(c)) {
-          dest.push_back({' ', 0});
-          dest.push_back({c, 1});
-          dest.push_back({' ', 1});
-          any = true;
-        } else {
-          dest.push_back({c, 0});
-        }
-      }
-      if (any) s.transform(dest, 0);
-    }
-    if (strip_accents_) {
-      s.nf(static_cast<int>(NormalForm::NFD));
-      s.filter([](char32_t c) { return !is_mark_nonspacing(c); });
-    }
-    if (lowercase_) s.lowercase();
-  }
-
- private:
-  bool clean_text_, chinese_, lowercase_, strip_accents_;
-};
-
 class UnicodeNormalizer : public Normalizer {
  public:
   explicit UnicodeNormalizer(NormalForm f) : form_(f) {}
@@ -174,7 +121,7 @@ void byte_level_transform(NormalizedString& s) {
 
 std::unique_ptr<Normalizer> make_normalizer(const JsonRef& j) {
   std::string t = j.type_name();
-  if (t == "BertNormalizer") return std::make_unique<BertNormalizer>(j);
+  if (t == "BertNormalizer") return make_bert_normalizer(j);
   if (t == "NFC") return std::make_unique<UnicodeNormalizer>(NormalForm::NFC);
   if (t == "NFD") return std::make_unique<UnicodeNormalizer>(NormalForm::NFD);
   if (t == "NFKC") return std::make_unique<UnicodeNormalizer>(NormalForm::NFKC);

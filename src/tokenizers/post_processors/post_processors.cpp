@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 
 #include "tokenizers/encoding_ops.h"
@@ -148,11 +149,16 @@ class TemplateProcessing : public PostProcessor {
   std::vector<Encoding> process_encodings(std::vector<Encoding> enc, bool add_special) const override {
     const auto& tpl = enc.size() == 2 ? pair_ : single_;
     std::vector<Encoding> out;
-    for (const auto& p : tpl) {
+    for (size_t k = 0; k < tpl.size(); ++k) {
+      const Piece& p = tpl[k];
       if (!p.is_special) {
         Encoding& e = enc[p.sequence_b ? 1 : 0];
         e.type_ids.assign(e.ids.size(), p.type_id);
-        out.push_back(e);
+        // The last piece that uses a sequence can take it instead of a copy.
+        bool used_later = std::any_of(tpl.begin() + static_cast<long>(k) + 1, tpl.end(),
+                                      [&](const Piece& q) { return !q.is_special && q.sequence_b == p.sequence_b; });
+        if (used_later) out.push_back(e);
+        else out.push_back(std::move(e));
       } else if (add_special) {
         const Special& s = specials_.at(p.special);
         Encoding e;

@@ -39,10 +39,12 @@ class Metaspace : public PreTokenizer {
       bool starts = !n.get().empty() && n.get().compare(0, c_.str_rep.size(), c_.str_rep) == 0;
       if (c_.scheme == PrependScheme::Always && !starts) n.prepend(c_.str_rep);
       if (c_.scheme == PrependScheme::First && !starts && n.offsets_original().first == 0) n.prepend(c_.str_rep);
-      if (!c_.split) {
-        std::vector<NormalizedString> one;
-        one.push_back(std::move(n));
-        return as_splits(std::move(one));
+      // Unsplit, or with no replacement char past the start (a word from WhitespaceSplit),
+      // where splitting would give back the whole string.
+      if (!c_.split || (n.get().find(c_.str_rep, 1) == std::string::npos && n.slice_is_whole(0, n.len()))) {
+        std::vector<Split> one;
+        one.push_back({std::move(n), std::nullopt});
+        return one;
       }
       char32_t r = c_.replacement;
       return as_splits(n.split(find_matches_pred(n.get(), [r](char32_t ch) { return ch == r; }),

@@ -36,14 +36,37 @@ std::unique_ptr<PreTokenizer> char_split(Pred p, SplitBehavior b) {
   return std::make_unique<CharSplit<Pred>>(p, b);
 }
 
+// HF splits on whitespace (removed), then isolates each punctuation char; one scan gives
+// the same words: the runs of other chars, and each punctuation char alone.
 class BertPreTokenizer : public PreTokenizer {
  public:
   void pre_tokenize(PreTokenizedString& s) const override {
     s.split([](size_t, NormalizedString n) {
-      return as_splits(n.split(find_matches_pred(n.get(), is_whitespace), SplitBehavior::Removed));
-    });
-    s.split([](size_t, NormalizedString n) {
-      return as_splits(n.split(find_matches_pred(n.get(), is_punc), SplitBehavior::Isolated));
+      std::vector<Split> out;
+      const std::string& str = n.get();
+      out.reserve(str.size() / 3 + 1);
+      size_t word = 0;  // start of the current run of word chars
+      for (size_t i = 0; i < str.size();) {
+        int len = 1;
+        unsigned char b = static_cast<unsigned char>(str[i]);
+        bool space, punc;
+        if (b < 0x80) {
+          space = b == ' ' || (b >= '\t' && b <= '\r');
+          punc = !space && std::ispunct(b);
+        } else {
+          char32_t c = decode_utf8(str, i, &len);
+          space = is_whitespace(c);
+          punc = !space && is_punctuation(c);
+        }
+        if (space || punc) {
+          if (word < i) out.push_back({n.slice(word, i), std::nullopt});
+          if (punc) out.push_back({n.slice(i, i + len), std::nullopt});
+          word = i + len;
+        }
+        i += len;
+      }
+      if (word < str.size()) out.push_back({n.slice(word, str.size()), std::nullopt});
+      return out;
     });
   }
 };
