@@ -2,9 +2,6 @@
 // truncation -> post-processor -> padding) and decoding, as HF's TokenizerImpl runs it.
 #include <omp.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "tokenizers/encoding_ops.h"
 #include "tokenizers/tokenizer_core.h"
 #include "tokenizers/unicode.h"
@@ -20,13 +17,7 @@ Tokenizer::Tokenizer(std::shared_ptr<TokenizerCore> core) : core_(std::move(core
   }
 }
 
-Tokenizer Tokenizer::from_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw IoError(path + ": cannot open tokenizer file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return from_json(ss.str(), path);
-}
+Tokenizer Tokenizer::from_file(const std::string& path) { return Tokenizer(load_core_file(path)); }
 
 Tokenizer Tokenizer::from_json(std::string_view json, const std::string& name) {
   return Tokenizer(load_core(json, name));

@@ -40,12 +40,9 @@ PaddingParams parse_padding(const JsonRef& j) {
   return p;
 }
 
-}  // namespace
-
-std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::string& name) {
+std::shared_ptr<TokenizerCore> load_parsed(const simdjson::padded_string& json, const std::string& name) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(json);
-  auto doc = parser.parse(padded);
+  auto doc = parser.parse(json);
   if (doc.error()) throw FormatError(name + ": not valid JSON (" + simdjson::error_message(doc.error()) + ")");
   JsonRef root{doc.value_unsafe(), name + ": "};
   if (!root.is_object()) root.fail("expected a JSON object");
@@ -75,6 +72,18 @@ std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::strin
     core->added.add_tokens(tokens, *core->model, core->normalizer.get());
   }
   return core;
+}
+
+}  // namespace
+
+std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::string& name) {
+  return load_parsed(simdjson::padded_string(json), name);
+}
+
+std::shared_ptr<TokenizerCore> load_core_file(const std::string& path) {
+  simdjson::padded_string json;
+  if (simdjson::padded_string::load(path).get(json)) throw IoError(path + ": cannot open tokenizer file");
+  return load_parsed(json, path);
 }
 
 }  // namespace cuddle::tok
