@@ -32,10 +32,15 @@ void Tokenizer::set_truncation(std::optional<TruncationParams> t) {
 
 namespace {
 
-// Byte offset -> char index in `s`; HF's BytesToCharOffsetConverter.
+// Byte offset -> char index in `s`; HF's BytesToCharOffsetConverter. Pure ASCII text (most
+// inputs) needs no table: its char and byte offsets agree.
 class CharOffsets {
  public:
-  explicit CharOffsets(const std::string& s) : map_(s.size()) {
+  explicit CharOffsets(const std::string& s) {
+    bool ascii = true;
+    for (unsigned char c : s) ascii &= c < 0x80;
+    if (ascii) return;
+    map_.resize(s.size());
     size_t ci = 0;
     for (size_t i = 0; i < s.size();) {
       int len;
@@ -46,14 +51,14 @@ class CharOffsets {
     }
   }
   Offsets convert(Offsets o) const {
-    if (o.first >= map_.size()) return o;
+    if (map_.empty() || o.first >= map_.size()) return o;
     if (o.second < map_.size()) return {map_[o.first], map_[o.second]};
     size_t last = o.second >= 1 && o.second - 1 < map_.size() ? map_[o.second - 1] : map_[o.first] + 1;
     return {map_[o.first], last + 1};
   }
 
  private:
-  std::vector<size_t> map_;
+  std::vector<size_t> map_;  // empty for ASCII text
 };
 
 // Runs the model over the untokenized splits; with a truncation limit, stops once enough
@@ -97,26 +102,32 @@ void tokenize_splits(const Model& model, PreTokenizedString& pts, std::optional<
   }
 }
 
-Encoding into_encoding(const PreTokenizedString& pts, std::optional<uint32_t> word_idx, uint32_t type_id, OffsetType ot) {
+// Moves the tokens of `pts` into an Encoding.
+Encoding into_encoding(PreTokenizedString& pts, std::optional<uint32_t> word_idx, uint32_t type_id, OffsetType ot) {
   Encoding e;
   std::optional<CharOffsets> conv;
   if (ot == OffsetType::Char) conv.emplace(pts.original());
-  const auto& splits = pts.splits();
+  auto& splits = pts.splits();
+  size_t n = 0;
+  for (const auto& sp : splits) n += sp.tokens->size();
+  e.ids.reserve(n);
+  e.tokens.reserve(n);
+  e.offsets.reserve(n);
+  e.word_ids.reserve(n);
   for (size_t idx = 0; idx < splits.size(); ++idx) {
-    const auto& sp = splits[idx];
+    auto& sp = splits[idx];
     Offsets base = sp.normalized.offsets_original();
-    for (const auto& t : *sp.tokens) {
+    for (auto& t : *sp.tokens) {
       Offsets r, o;
       if (sp.normalized.convert_to_original(t.offsets.first, t.offsets.second, &r)) o = {base.first + r.first, base.first + r.second};
       else o = t.offsets;
       if (conv) o = conv->convert(o);
       e.ids.push_back(t.id);
-      e.tokens.push_back(t.value);
+      e.tokens.push_back(std::move(t.value));
       e.offsets.push_back(o);
       e.word_ids.push_back(word_idx ? *word_idx : static_cast<uint32_t>(idx));
     }
   }
-  size_t n = e.ids.size();
   e.type_ids.assign(n, type_id);
   e.special_tokens_mask.assign(n, 0);
   e.attention_mask.assign(n, 1);
