@@ -12,17 +12,29 @@
 namespace cuddle::tok {
 
 inline uint64_t hash_bytes(std::string_view s) {
-  // FNV-1a over 8-byte words, finished with a multiply-xorshift mix.
+  // FNV-1a over 8-byte words, finished with a multiply-xorshift mix. The last 0-7 bytes
+  // are read with at most two loads (overlapping when 4-7), not a variable-size memcpy,
+  // which would be a library call on this hot path.
   uint64_t h = 0xcbf29ce484222325ull ^ s.size();
+  const char* p = s.data();
   size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
     uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
+    std::memcpy(&w, p + i, 8);
     h = (h ^ w) * 0x100000001b3ull;
     h ^= h >> 29;
   }
+  size_t n = s.size() - i;
   uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p + i, 4);
+    std::memcpy(&hi, p + i + n - 4, 4);
+    tail = lo | (uint64_t{hi} << 32);
+  } else if (n > 0) {
+    auto byte = [&](size_t k) { return uint64_t{static_cast<unsigned char>(p[i + k])}; };
+    tail = byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;
+  }
   h = (h ^ tail) * 0x9E3779B97F4A7C15ull;
   return h ^ (h >> 32);
 }

@@ -94,7 +94,7 @@ BPE::Word BPE::merge_word(std::string_view w) const {
     int idx = static_cast<int>(symbols.size());
     symbols.push_back({id, idx - 1, idx + 1, len});
   };
-  std::optional<std::pair<uint32_t, uint32_t>> unk;  // pending (id, len)
+  uint32_t unk = 0, unk_len = 0;  // a pending unk token (id, byte length) while unk_len > 0
   auto unk_id = [&]() -> uint32_t {
     auto id = vocab_.id(*unk_token_);
     if (!id) throw Error("BPE: unk_token \"" + *unk_token_ + "\" is not in the vocab");
@@ -113,9 +113,9 @@ BPE::Word BPE::merge_word(std::string_view w) const {
     }
     i += len;
     if (auto id = symbol_id(s, c, plain)) {
-      if (unk) {
-        add(unk->first, unk->second);
-        unk.reset();
+      if (unk_len) {
+        add(unk, unk_len);
+        unk_len = 0;
       }
       add(*id, len);
       continue;
@@ -129,15 +129,16 @@ BPE::Word BPE::merge_word(std::string_view w) const {
       }
     }
     if (unk_token_) {
-      if (unk && fuse_unk_) {
-        unk->second += len;
+      if (unk_len && fuse_unk_) {
+        unk_len += len;
       } else {
-        if (unk) add(unk->first, unk->second);
-        unk = std::make_pair(unk_id(), static_cast<uint32_t>(len));
+        if (unk_len) add(unk, unk_len);
+        unk = unk_id();
+        unk_len = static_cast<uint32_t>(len);
       }
     }
   }
-  if (unk) add(unk->first, unk->second);
+  if (unk_len) add(unk, unk_len);
   if (!symbols.empty()) symbols.back().next = -1;
   merge_all(symbols);
   Word out;
