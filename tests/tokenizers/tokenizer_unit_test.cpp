@@ -105,8 +105,8 @@ TEST(TokenizerTest, ErrorsNameTheFileAndKey) {
   EXPECT_THROW(Tokenizer::from_file("/nonexistent/tokenizer.json"), cuddle::IoError);
 }
 
-// Merges are resolved in parallel blocks; the error must still name the first bad one,
-// whether a later one in its block is malformed or a later block fails first.
+// Merges are resolved in blocks of lookups; the error must still name the first bad one,
+// also when a later one in its block is malformed.
 TEST(TokenizerTest, MergeErrorsNameTheFirstBadMerge) {
   auto with_merges = [](const std::vector<std::pair<size_t, std::string>>& bad) {
     std::vector<std::string> merges(10000, "\"a b\"");
