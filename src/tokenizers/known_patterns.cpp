@@ -252,6 +252,8 @@ PatternScanner known_pattern_scanner(std::string_view pattern) {
   return nullptr;
 }
 
+std::string_view gpt2_pattern() { return kGpt2; }
+
 std::vector<std::string_view> known_patterns() { return {kLlama3, kQwen2, kGpt4o, kGpt2}; }
 
 }  // namespace cuddle::tok

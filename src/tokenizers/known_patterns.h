@@ -16,6 +16,9 @@ using PatternScanner = void (*)(std::string_view s, std::vector<std::pair<size_t
 // The scanner of `pattern`, or nullptr when it is not a known one.
 PatternScanner known_pattern_scanner(std::string_view pattern);
 
+// GPT-2's word regex, which the ByteLevel pre-tokenizer applies.
+std::string_view gpt2_pattern();
+
 // The patterns with a scanner, for tests.
 std::vector<std::string_view> known_patterns();
 

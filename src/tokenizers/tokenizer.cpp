@@ -67,8 +67,11 @@ void tokenize_splits(const Model& model, PreTokenizedString& pts, std::optional<
   auto& splits = pts.splits();
   auto run = [&](Split& s) { s.tokens = model.tokenize(s.normalized.get()); };
   if (!limit) {
-    for (auto& s : splits)
-      if (!s.tokens) run(s);
+    constexpr size_t kAhead = 4;  // words whose model lookups start ahead of their turn
+    for (size_t i = 0; i < splits.size(); ++i) {
+      if (i + kAhead < splits.size() && !splits[i + kAhead].tokens) model.prefetch(splits[i + kAhead].normalized.get());
+      if (!splits[i].tokens) run(splits[i]);
+    }
     return;
   }
   size_t total = 0;

@@ -25,6 +25,9 @@ class BPE : public Model {
   explicit BPE(const JsonRef& j);
 
   std::vector<Token> tokenize(std::string_view word) const override;
+  void prefetch(std::string_view word) const override {
+    if (!dropout_ && word.size() < kCacheMaxWord) cache_.prefetch(hash_bytes(word));
+  }
   std::optional<uint32_t> token_to_id(std::string_view t) const override { return vocab_.id(t); }
   std::optional<std::string> id_to_token(uint32_t id) const override { return vocab_.token(id); }
   size_t vocab_size() const override { return vocab_.size(); }

@@ -33,6 +33,8 @@ class WordCache {
     }
   }
   void insert(std::string_view word, uint64_t hash, const std::vector<uint32_t>& flat);
+  // Starts loading the slot where a lookup of `hash` begins.
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
 
  private:
   static constexpr size_t kHeader = 2;  // entry: word length, piece count, pieces, word bytes

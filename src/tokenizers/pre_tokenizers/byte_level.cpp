@@ -7,7 +7,7 @@ namespace cuddle::tok {
 namespace {
 
 const Regex& gpt2_regex() {
-  static const Regex re(R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)");
+  static const Regex re{std::string(gpt2_pattern())};
   return re;
 }
 
