@@ -34,6 +34,17 @@ class BPE : public Model {
 
  private:
   using Word = std::vector<uint32_t>;  // flat (id, byte length) pairs, as WordCache keeps them
+  // Set in a piece's length (of a cacheable word, so < 256) when its token is the word's
+  // bytes it covers (no prefix, suffix, byte fallback or unk): emitting it then reads the
+  // word, already in cache, instead of the vocab's copy, a cache miss per token.
+  static constexpr uint32_t kVerbatim = 0x80000000u;
+  void mark_verbatim(std::string_view word, Word& w) const {
+    size_t pos = 0;
+    for (size_t k = 0; k < w.size(); k += 2) {
+      if (vocab_.token_view(w[k]) == word.substr(pos, w[k + 1])) w[k + 1] |= kVerbatim;
+      pos += w[k + 1] & ~kVerbatim;
+    }
+  }
   Word merge_word(std::string_view w) const;
   void merge_all(std::vector<Symbol>& symbols) const;
   const PairMap::Value* find_merge(uint32_t a, uint32_t b) const { return merges_.find(a, b); }
@@ -194,21 +205,25 @@ void BPE::merge_all(std::vector<Symbol>& symbols) const {
 std::vector<Token> BPE::tokenize(std::string_view word) const {
   std::vector<Token> out;
   if (word.empty()) return out;
+  bool cacheable = !dropout_ && word.size() < kCacheMaxWord;  // and so marked by mark_verbatim
   auto emit = [&](const uint32_t* flat, size_t n) {  // flat (id, byte length) pairs
     out.reserve(n);
     size_t pos = 0;
     for (size_t k = 0; k < n; ++k) {
       uint32_t id = flat[2 * k], len = flat[2 * k + 1];
-      out.push_back({id, std::string(vocab_.token_view(id)), {pos, pos + len}});
+      bool verbatim = cacheable && (len & kVerbatim);
+      if (cacheable) len &= ~kVerbatim;
+      std::string_view token = verbatim ? word.substr(pos, len) : vocab_.token_view(id);
+      out.push_back({id, std::string(token), {pos, pos + len}});
       pos += len;
     }
   };
-  bool cacheable = !dropout_ && word.size() < kCacheMaxWord;
   uint64_t hash = cacheable ? hash_bytes(word) : 0;
   if (cacheable && cache_.find(word, hash, emit)) return out;
   Word w;
   if (auto id = ignore_merges_ ? vocab_.id(word) : std::nullopt) w = {*id, static_cast<uint32_t>(word.size())};
   else w = merge_word(word);
+  if (cacheable) mark_verbatim(word, w);
   emit(w.data(), w.size() / 2);
   if (cacheable) cache_.insert(word, hash, w);
   return out;
