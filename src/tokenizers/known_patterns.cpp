@@ -65,10 +65,12 @@ uint16_t classify(char32_t c) {
   }
 }
 
-const uint16_t* ascii_classes() {
-  static const auto table = [] {
-    std::array<uint16_t, 128> t{};
-    for (char32_t c = 0; c < 128; ++c) t[c] = classify(c);
+// classify() for the Basic Multilingual Plane, built on first use (65536 lookups, about
+// a millisecond); other planes are classified per char.
+const uint16_t* bmp_classes() {
+  static const std::vector<uint16_t> table = [] {
+    std::vector<uint16_t> t(0x10000);
+    for (char32_t c = 0; c < 0x10000; ++c) t[c] = classify(c);
     return t;
   }();
   return table.data();
@@ -85,14 +87,15 @@ struct Char {
 // back chars keep the offsets they may return to while going forward.
 struct Text {
   std::string_view s;
+  const uint16_t* classes_ = bmp_classes();
 
   Char at(size_t i) const {
     if (i >= s.size()) return {0, 0, 0};
     auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) return {b, ascii_classes()[b], 1};
+    if (b < 0x80) return {b, classes_[b], 1};
     int len;
     char32_t c = decode_utf8(s, i, &len);
-    return {c, classify(c), len};
+    return {c, c < 0x10000 ? classes_[c] : classify(c), len};
   }
   bool is(size_t i, uint16_t bits) const { return (at(i).cls & bits) != 0; }
   // [^\s\p{L}\p{N}] (a real char, not the end)
@@ -164,10 +167,13 @@ int word_lead(const Text& t, size_t i) {
 //   \s*[\r\n]+|\s+(?!\S)|\s+
 template <size_t kMaxDigits>
 size_t llama3_at(const Text& t, size_t i) {
-  if (size_t e = contraction(t, i, true)) return e;
-  if (int lead = word_lead(t, i); lead && t.is(i + lead, kLetter)) return t.run(i + lead, kLetter);
-  if (t.is(i, kLetter)) return t.run(i, kLetter);
-  if (t.is(i, kNumber)) return t.run(i, kNumber, kMaxDigits);
+  Char c = t.at(i);
+  if (c.cp == '\'')
+    if (size_t e = contraction(t, i, true)) return e;
+  if (c.cls & kLetter) return t.run(i + c.len, kLetter);
+  if (c.cls & kNumber) return t.run(i, kNumber, kMaxDigits);
+  // Not a letter or number: c is [^\r\n\p{L}\p{N}] unless a line break.
+  if (!(c.cls & kCrLf) && t.is(i + c.len, kLetter)) return t.run(i + c.len, kLetter);
   if (size_t e = space_other_plus(t, i)) return t.run(e, kCrLf);
   return whitespace(t, i, true);
 }
