@@ -122,6 +122,13 @@ TEST(TokenizerTest, MergeErrorsNameTheFirstBadMerge) {
             std::string::npos);
 }
 
+// An empty token in the vocab is a key like any other (and not a single char).
+TEST(TokenizerTest, BpeVocabMayHoldAnEmptyToken) {
+  Tokenizer t = Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"": 0, "a": 1, "b": 2, "ab": 3}, "merges": ["a b"]}})");
+  EXPECT_EQ(t.encode("ab", false).ids, std::vector<uint32_t>{3});
+  EXPECT_EQ(t.token_to_id(""), 0u);
+}
+
 TEST(TokenizerTest, InvalidUtf8InputIsAnError) {
   Tokenizer t = fixture_tokenizer("wordpiece");
   EXPECT_THROW(t.encode(std::string("bad \xFF byte")), cuddle::Error);

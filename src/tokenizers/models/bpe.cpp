@@ -93,7 +93,7 @@ BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
   // Every single-char token below U+10000 (simdjson has validated the UTF-8 of the keys).
   char_ids_.assign(0x10000, -1);
   vocab_.for_each([&](std::string_view t, uint32_t id) {
-    if (t.size() > 3) return;
+    if (t.empty() || t.size() > 3) return;
     int len;
     char32_t c = decode_utf8(t, 0, &len);
     if (static_cast<size_t>(len) == t.size() && c < 0x10000) char_ids_[c] = static_cast<int32_t>(id);
