@@ -96,7 +96,7 @@ AutoTokenizer AutoTokenizer::from_pretrained(const std::string& name_or_path, co
     file = p;
   }
   if (!fs::exists(file)) throw IoError(file.string() + ": not found (cuddle needs a tokenizer.json)");
-  std::shared_ptr<TokenizerCore> core = load_core(read_all(file), file.string());
+  std::shared_ptr<TokenizerCore> core = load_core_file(file.string());
 
   AutoTokenizer a;
   json cfg = json::object();

@@ -7,7 +7,9 @@
 
 namespace cuddle::tok {
 
-Regex::Regex(const std::string& pattern) : pattern_(pattern) {
+Regex::Regex(const std::string& pattern, bool use_scanner) : pattern_(pattern) {
+  if (use_scanner) scanner_ = known_pattern_scanner(pattern);
+  if (scanner_) return;
   int err;
   PCRE2_SIZE off;
   auto* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
@@ -25,6 +27,7 @@ Regex::Regex(const std::string& pattern) : pattern_(pattern) {
 Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
 void Regex::find_iter(std::string_view s, std::vector<std::pair<size_t, size_t>>& out) const {
+  if (scanner_) return scanner_(s, out);
   auto* code = static_cast<pcre2_code*>(code_);
   // One match-data block per thread: encode runs in parallel over a batch.
   thread_local pcre2_match_data* md = pcre2_match_data_create(16, nullptr);

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizers/known_patterns.h"
+
 namespace cuddle::tok {
 
 struct PatternMatch {
@@ -15,10 +17,12 @@ struct PatternMatch {
 using Matches = std::vector<PatternMatch>;
 
 // A PCRE2 regex compiled with UTF + UCP and JIT. Patterns are written for Oniguruma (HF
-// uses onig); the syntax the Hub's tokenizers use is common to both.
+// uses onig); the syntax the Hub's tokenizers use is common to both. The well-known split
+// patterns run on their hand-written scanner instead (known_patterns.h) unless
+// `use_scanner` is false (tests compare the two).
 class Regex {
  public:
-  explicit Regex(const std::string& pattern);  // throws FormatError naming the pattern
+  explicit Regex(const std::string& pattern, bool use_scanner = true);  // throws FormatError naming the pattern
   ~Regex();
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;
@@ -28,7 +32,8 @@ class Regex {
 
  private:
   std::string pattern_;
-  void* code_ = nullptr;  // pcre2_code_8
+  PatternScanner scanner_ = nullptr;
+  void* code_ = nullptr;  // pcre2_code_8, when there is no scanner
 };
 
 // Matches of a regex (or a fixed string turned into a literal search), covering the input.

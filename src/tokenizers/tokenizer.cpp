@@ -34,7 +34,8 @@ void Tokenizer::set_truncation(std::optional<TruncationParams> t) {
 
 namespace {
 
-// Byte offset -> char index in `s`; HF's BytesToCharOffsetConverter.
+// Byte offset -> char index in `s`; HF's BytesToCharOffsetConverter. Pure ASCII text (most
+// inputs) needs no table: its char and byte offsets agree.
 class CharOffsets {
  public:
   explicit CharOffsets(const std::string& s) : size_(s.size()) {
@@ -70,8 +71,11 @@ void tokenize_splits(const Model& model, PreTokenizedString& pts, std::optional<
   auto& splits = pts.splits();
   auto run = [&](Split& s) { s.tokens = model.tokenize(s.normalized.get()); };
   if (!limit) {
-    for (auto& s : splits)
-      if (!s.tokens) run(s);
+    constexpr size_t kAhead = 4;  // words whose model lookups start ahead of their turn
+    for (size_t i = 0; i < splits.size(); ++i) {
+      if (i + kAhead < splits.size() && !splits[i + kAhead].tokens) model.prefetch(splits[i + kAhead].normalized.get());
+      if (!splits[i].tokens) run(splits[i]);
+    }
     return;
   }
   size_t total = 0;

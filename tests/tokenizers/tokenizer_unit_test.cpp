@@ -105,6 +105,30 @@ TEST(TokenizerTest, ErrorsNameTheFileAndKey) {
   EXPECT_THROW(Tokenizer::from_file("/nonexistent/tokenizer.json"), cuddle::IoError);
 }
 
+// Merges are resolved in blocks of lookups; the error must still name the first bad one,
+// also when a later one in its block is malformed.
+TEST(TokenizerTest, MergeErrorsNameTheFirstBadMerge) {
+  auto with_merges = [](const std::vector<std::pair<size_t, std::string>>& bad) {
+    std::vector<std::string> merges(10000, "\"a b\"");
+    for (const auto& [i, m] : bad) merges[i] = m;
+    std::string list;
+    for (const auto& m : merges) list += (list.empty() ? "" : ",") + m;
+    return error_of(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [)" + list + "]}}");
+  };
+  EXPECT_NE(with_merges({{20, "\"a c\""}, {25, "\"abc\""}}).find("model.merges[20]: merge token \"c\" is not in the vocab"),
+            std::string::npos);
+  EXPECT_NE(with_merges({{20, "\"abc\""}, {25, "\"a c\""}}).find("model.merges[20]: expected a merge"), std::string::npos);
+  EXPECT_NE(with_merges({{5000, "[\"b\", \"a\"]"}, {9000, "7"}}).find("model.merges[5000]: merged token \"ba\""),
+            std::string::npos);
+}
+
+// An empty token in the vocab is a key like any other (and not a single char).
+TEST(TokenizerTest, BpeVocabMayHoldAnEmptyToken) {
+  Tokenizer t = Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"": 0, "a": 1, "b": 2, "ab": 3}, "merges": ["a b"]}})");
+  EXPECT_EQ(t.encode("ab", false).ids, std::vector<uint32_t>{3});
+  EXPECT_EQ(t.token_to_id(""), 0u);
+}
+
 TEST(TokenizerTest, InvalidUtf8InputIsAnError) {
   Tokenizer t = fixture_tokenizer("wordpiece");
   EXPECT_THROW(t.encode(std::string("bad \xFF byte")), cuddle::Error);

@@ -1,15 +1,14 @@
 // Byte-pair encoding: split the word into chars (with continuing_subword_prefix /
 // end_of_word_suffix, byte_fallback and unk handling), then apply merges lowest rank
-// first, leftmost first on ties - HF's Word::merge_all. A small cache keeps the merged
-// result of frequent words (sharded so parallel batch encoding rarely contends).
-#include <mutex>
+// first, leftmost first on ties - HF's Word::merge_all. A cache keeps the merged result
+// of frequent words (lock-free to read, so parallel batch encoding does not contend).
 #include <queue>
 #include <random>
-#include <shared_mutex>
-#include <unordered_map>
 
+#include "tokenizers/models/bpe_merges.h"
 #include "tokenizers/models/model.h"
 #include "tokenizers/models/vocab.h"
+#include "tokenizers/models/word_cache.h"
 #include "tokenizers/unicode.h"
 
 namespace cuddle::tok {
@@ -21,18 +20,31 @@ struct Symbol {
   uint32_t len;  // bytes of the word it covers; 0 once merged away
 };
 
-
 class BPE : public Model {
  public:
   explicit BPE(const JsonRef& j);
 
   std::vector<Token> tokenize(std::string_view word) const override;
+  void prefetch(std::string_view word) const override {
+    if (!dropout_ && word.size() < kCacheMaxWord) cache_.prefetch(hash_bytes(word));
+  }
   std::optional<uint32_t> token_to_id(std::string_view t) const override { return vocab_.id(t); }
   std::optional<std::string> id_to_token(uint32_t id) const override { return vocab_.token(id); }
   size_t vocab_size() const override { return vocab_.size(); }
 
  private:
-  using Word = std::vector<std::pair<uint32_t, uint32_t>>;  // (id, byte length)
+  using Word = std::vector<uint32_t>;  // flat (id, byte length) pairs, as WordCache keeps them
+  // Set in a piece's length (of a cacheable word, so < 256) when its token is the word's
+  // bytes it covers (no prefix, suffix, byte fallback or unk): emitting it then reads the
+  // word, already in cache, instead of the vocab's copy, a cache miss per token.
+  static constexpr uint32_t kVerbatim = 0x80000000u;
+  void mark_verbatim(std::string_view word, Word& w) const {
+    size_t pos = 0;
+    for (size_t k = 0; k < w.size(); k += 2) {
+      if (vocab_.token_view(w[k]) == word.substr(pos, w[k + 1])) w[k + 1] |= kVerbatim;
+      pos += w[k + 1] & ~kVerbatim;
+    }
+  }
   Word merge_word(std::string_view w) const;
   void merge_all(std::vector<Symbol>& symbols) const;
   const PairMap::Value* find_merge(uint32_t a, uint32_t b) const { return merges_.find(a, b); }
@@ -50,20 +62,18 @@ class BPE : public Model {
   uint32_t byte_ids_[256];
   bool byte_ok_[256];
 
-  static constexpr size_t kCacheShards = 16;
-  static constexpr size_t kCacheShardCapacity = 8192;
+  static constexpr size_t kCacheWords = 131072;
   static constexpr size_t kCacheMaxWord = 256;
-  struct CacheShard {
-    std::shared_mutex mutex;
-    std::unordered_map<std::string, Word, StringHash, std::equal_to<>> words;
-  };
-  mutable CacheShard cache_[kCacheShards];
+  mutable WordCache cache_{kCacheWords};
 };
 
 BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
   if (auto v = j.get("unk_token")) unk_token_ = v->str();
   if (auto v = j.get("continuing_subword_prefix")) prefix_ = v->str();
   if (auto v = j.get("end_of_word_suffix")) suffix_ = v->str();
+  // An empty prefix or suffix changes nothing; dropping it keeps words on the fast path.
+  if (prefix_ && prefix_->empty()) prefix_.reset();
+  if (suffix_ && suffix_->empty()) suffix_.reset();
   if (auto v = j.get("dropout")) {
     double d = v->number();
     if (d < 0.0 || d > 1.0) v->fail("dropout must be in [0, 1]");
@@ -80,42 +90,15 @@ BPE::BPE(const JsonRef& j) : vocab_(j.at("vocab")) {
     byte_ids_[b] = id.value_or(0);
   }
 
+  // Every single-char token below U+10000 (simdjson has validated the UTF-8 of the keys).
   char_ids_.assign(0x10000, -1);
-  for (char32_t c = 0; c < 0x10000; ++c) {
-    if (c >= 0xD800 && c < 0xE000) continue;
-    std::string s;
-    append_utf8(s, c);
-    if (auto id = vocab_.id(s)) char_ids_[c] = static_cast<int32_t>(*id);
-  }
-
-  size_t prefix_len = prefix_ ? prefix_->size() : 0;
-  JsonRef merges = j.at("merges");
-  std::vector<JsonRef> list = merges.elements();
-  merges_.reserve(list.size());
-  for (size_t i = 0; i < list.size(); ++i) {
-    const JsonRef& m = list[i];
-    std::string a, b;
-    if (m.is_string()) {
-      std::string_view s = m.view();
-      size_t sp = s.find(' ');
-      if (sp == std::string_view::npos || s.find(' ', sp + 1) != std::string_view::npos)
-        m.fail("expected a merge \"left right\", got \"" + std::string(s) + "\"");
-      a = s.substr(0, sp);
-      b = s.substr(sp + 1);
-    } else {
-      auto pair = m.elements();
-      if (pair.size() != 2) m.fail("expected a pair of strings");
-      a = pair[0].str();
-      b = pair[1].str();
-    }
-    auto ia = vocab_.id(a), ib = vocab_.id(b);
-    if (!ia) m.fail("merge token \"" + a + "\" is not in the vocab");
-    if (!ib) m.fail("merge token \"" + b + "\" is not in the vocab");
-    std::string merged = a + (b.size() >= prefix_len ? b.substr(prefix_len) : std::string());
-    auto inew = vocab_.id(merged);
-    if (!inew) m.fail("merged token \"" + merged + "\" is not in the vocab");
-    merges_.insert(*ia, *ib, {static_cast<uint32_t>(i), *inew});
-  }
+  vocab_.for_each([&](std::string_view t, uint32_t id) {
+    if (t.empty() || t.size() > 3) return;
+    int len;
+    char32_t c = decode_utf8(t, 0, &len);
+    if (static_cast<size_t>(len) == t.size() && c < 0x10000) char_ids_[c] = static_cast<int32_t>(id);
+  });
+  merges_ = read_merges(j.at("merges"), vocab_, prefix_ ? prefix_->size() : 0);
 }
 
 BPE::Word BPE::merge_word(std::string_view w) const {
@@ -125,7 +108,7 @@ BPE::Word BPE::merge_word(std::string_view w) const {
     int idx = static_cast<int>(symbols.size());
     symbols.push_back({id, idx - 1, idx + 1, len});
   };
-  std::optional<std::pair<uint32_t, uint32_t>> unk;  // pending (id, len)
+  uint32_t unk = 0, unk_len = 0;  // a pending unk token (id, byte length) while unk_len > 0
   auto unk_id = [&]() -> uint32_t {
     auto id = vocab_.id(*unk_token_);
     if (!id) throw Error("BPE: unk_token \"" + *unk_token_ + "\" is not in the vocab");
@@ -144,9 +127,9 @@ BPE::Word BPE::merge_word(std::string_view w) const {
     }
     i += len;
     if (auto id = symbol_id(s, c, plain)) {
-      if (unk) {
-        add(unk->first, unk->second);
-        unk.reset();
+      if (unk_len) {
+        add(unk, unk_len);
+        unk_len = 0;
       }
       add(*id, len);
       continue;
@@ -160,20 +143,21 @@ BPE::Word BPE::merge_word(std::string_view w) const {
       }
     }
     if (unk_token_) {
-      if (unk && fuse_unk_) {
-        unk->second += len;
+      if (unk_len && fuse_unk_) {
+        unk_len += len;
       } else {
-        if (unk) add(unk->first, unk->second);
-        unk = std::make_pair(unk_id(), static_cast<uint32_t>(len));
+        if (unk_len) add(unk, unk_len);
+        unk = unk_id();
+        unk_len = static_cast<uint32_t>(len);
       }
     }
   }
-  if (unk) add(unk->first, unk->second);
+  if (unk_len) add(unk, unk_len);
   if (!symbols.empty()) symbols.back().next = -1;
   merge_all(symbols);
   Word out;
   for (const auto& sym : symbols)
-    if (sym.len) out.emplace_back(sym.id, sym.len);
+    if (sym.len) out.insert(out.end(), {sym.id, sym.len});
   return out;
 }
 
@@ -221,35 +205,27 @@ void BPE::merge_all(std::vector<Symbol>& symbols) const {
 std::vector<Token> BPE::tokenize(std::string_view word) const {
   std::vector<Token> out;
   if (word.empty()) return out;
-  if (ignore_merges_)
-    if (auto id = vocab_.id(word)) {
-      out.push_back({*id, std::string(word), {0, word.size()}});
-      return out;
-    }
-  auto emit = [&](const Word& w) {
+  bool cacheable = !dropout_ && word.size() < kCacheMaxWord;  // and so marked by mark_verbatim
+  auto emit = [&](const uint32_t* flat, size_t n) {  // flat (id, byte length) pairs
+    out.reserve(n);
     size_t pos = 0;
-    out.reserve(w.size());
-    for (auto [id, len] : w) {
-      out.push_back({id, vocab_.token_ref(id), {pos, pos + len}});
+    for (size_t k = 0; k < n; ++k) {
+      uint32_t id = flat[2 * k], len = flat[2 * k + 1];
+      bool verbatim = cacheable && (len & kVerbatim);
+      if (cacheable) len &= ~kVerbatim;
+      std::string_view token = verbatim ? word.substr(pos, len) : vocab_.token_view(id);
+      out.push_back({id, std::string(token), {pos, pos + len}});
       pos += len;
     }
   };
-  bool cacheable = !dropout_ && word.size() < kCacheMaxWord;
-  CacheShard& shard = cache_[hash_bytes(word) % kCacheShards];
-  if (cacheable) {
-    std::shared_lock lock(shard.mutex);
-    auto it = shard.words.find(word);
-    if (it != shard.words.end()) {
-      emit(it->second);
-      return out;
-    }
-  }
-  Word w = merge_word(word);
-  emit(w);
-  if (cacheable) {
-    std::unique_lock lock(shard.mutex);
-    if (shard.words.size() < kCacheShardCapacity) shard.words.emplace(std::string(word), std::move(w));
-  }
+  uint64_t hash = cacheable ? hash_bytes(word) : 0;
+  if (cacheable && cache_.find(word, hash, emit)) return out;
+  Word w;
+  if (auto id = ignore_merges_ ? vocab_.id(word) : std::nullopt) w = {*id, static_cast<uint32_t>(word.size())};
+  else w = merge_word(word);
+  if (cacheable) mark_verbatim(word, w);
+  emit(w.data(), w.size() / 2);
+  if (cacheable) cache_.insert(word, hash, w);
   return out;
 }
 

@@ -17,6 +17,9 @@ class Model {
   virtual ~Model() = default;
   // Tokens of `word`, offsets in bytes of `word`.
   virtual std::vector<Token> tokenize(std::string_view word) const = 0;
+  // Says that `word` is tokenized soon, so the model may start loading what it will look
+  // up (its memory latency then overlaps the words before it).
+  virtual void prefetch(std::string_view /*word*/) const {}
   virtual std::optional<uint32_t> token_to_id(std::string_view token) const = 0;
   virtual std::optional<std::string> id_to_token(uint32_t id) const = 0;
   virtual size_t vocab_size() const = 0;

@@ -21,14 +21,27 @@ void check_vocab_density(const JsonRef& v, size_t distinct_tokens, uint32_t max_
 }
 
 Vocab::Vocab(const JsonRef& v) {
-  if (v.is_object()) map_.reserve(simdjson::dom::object(v.value).size());
-  uint32_t max_id = read_vocab(v, [&](std::string_view token, uint32_t id) { map_.insert(token, id); });
+  // Collected first, then inserted as one batch whose hash-slot misses overlap.
+  std::vector<std::string_view> keys;
+  std::vector<uint32_t> ids;
+  if (v.is_object()) {
+    keys.reserve(simdjson::dom::object(v.value).size());
+    ids.reserve(keys.capacity());
+  }
+  size_t key_bytes = 0;
+  uint32_t max_id = read_vocab(v, [&](std::string_view token, uint32_t id) {
+    keys.push_back(token);
+    ids.push_back(id);
+    key_bytes += token.size();
+  });
+  map_.reserve(keys.size(), key_bytes);
+  map_.insert_all(keys, ids);
   check_vocab_density(v, map_.size(), max_id);
-  by_id_.resize(map_.size() == 0 ? 0 : max_id + 1);
-  has_.resize(by_id_.size());
-  map_.for_each([&](std::string_view t, uint32_t id) {
-    by_id_[id] = std::string(t);
-    has_[id] = true;
+  tokens_.assign(map_.size() == 0 ? 0 : max_id + 1, Place{});
+  // Two tokens with one id: the one later in the file names the id.
+  map_.for_each([&](std::string_view t, uint32_t id, uint64_t offset) {
+    Place& p = tokens_[id];
+    if (p.size == kNone || p.offset < offset) p = {offset, static_cast<uint32_t>(t.size())};
   });
 }
 

@@ -33,18 +33,29 @@ class Vocab {
     if (!id) return std::nullopt;
     return *id;
   }
+  // ids[i] points to the id of tokens[i] (nullptr if absent); looked up together, their
+  // cache misses overlap (see StringIdMap::find_all).
+  void ids(const std::string_view* tokens, size_t n, const uint32_t** ids) const { map_.find_all(tokens, n, ids); }
   std::optional<std::string> token(uint32_t id) const {
-    if (id < by_id_.size() && has_[id]) return by_id_[id];
+    if (id < tokens_.size() && tokens_[id].size != kNone) return std::string(token_view(id));
     return std::nullopt;
   }
-  // The stored token string of an id known to exist.
-  const std::string& token_ref(uint32_t id) const { return by_id_[id]; }
+  // The token of an id known to exist.
+  std::string_view token_view(uint32_t id) const { return map_.key_at(tokens_[id].offset, tokens_[id].size); }
   size_t size() const { return map_.size(); }
+  // f(token, id) for every token.
+  template <class F> void for_each(F f) const {
+    map_.for_each([&](std::string_view t, uint32_t id, uint64_t) { f(t, id); });
+  }
 
  private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Place {  // of a token in map_'s key arena
+    uint64_t offset = 0;
+    uint32_t size = kNone;
+  };
   StringIdMap map_;
-  std::vector<std::string> by_id_;
-  std::vector<bool> has_;
+  std::vector<Place> tokens_;  // by id
 };
 
 }  // namespace cuddle::tok

@@ -7,7 +7,7 @@ namespace cuddle::tok {
 namespace {
 
 const Regex& gpt2_regex() {
-  static const Regex re(R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)");
+  static const Regex re{std::string(gpt2_pattern())};
   return re;
 }
 
@@ -17,6 +17,19 @@ class ByteLevel : public PreTokenizer {
       : add_prefix_space_(j.boolean("add_prefix_space", true)), use_regex_(j.boolean("use_regex", true)) {}
 
   void pre_tokenize(PreTokenizedString& s) const override {
+    if (add_prefix_space_ || use_regex_ || has_empty_split(s)) split(s);
+    s.normalize([](NormalizedString& n) { byte_level_transform(n); });
+  }
+
+ private:
+  // Without a prefix space or the regex, splitting only drops empty splits: when there
+  // are none (after a Split pre-tokenizer, always) the copy of every split is skipped.
+  static bool has_empty_split(const PreTokenizedString& s) {
+    for (const auto& sp : s.splits())
+      if (!sp.tokens && sp.normalized.empty()) return true;
+    return false;
+  }
+  void split(PreTokenizedString& s) const {
     s.split([&](size_t, NormalizedString n) {
       if (add_prefix_space_ && (n.get().empty() || n.get()[0] != ' ')) n.prepend(" ");
       if (!use_regex_) {
@@ -26,10 +39,8 @@ class ByteLevel : public PreTokenizer {
       }
       return as_splits(n.split(find_matches(gpt2_regex(), n.get()), SplitBehavior::Isolated));
     });
-    s.normalize([](NormalizedString& n) { byte_level_transform(n); });
   }
 
- private:
   bool add_prefix_space_, use_regex_;
 };
 
