@@ -35,9 +35,18 @@ int64_t balanced_block(int64_t rows, int64_t mr) {
 // Packs rows [m0, m0+mc) x columns [k0, k0+kc) of A into MR-row micro-panels stored
 // k-major (ap[p][k][i]), zero-padding the last panel's missing rows.
 void pack_a(const float* a, int64_t lda, int64_t m0, int64_t mc, int64_t m, int64_t k0, int64_t kc,
-            int64_t mr, float* ap) {
+            int64_t mr, Isa isa, float* ap) {
   for (int64_t i0 = 0; i0 < mc; i0 += mr) {
     float* dst = ap + (i0 / mr) * kc * mr;
+    if (isa == Isa::Avx512) {
+      const float* rows[16];
+      for (int64_t i = 0; i < mr; ++i) {
+        const int64_t row = m0 + i0 + i;
+        rows[i] = i0 + i < mc && row < m ? a + row * lda + k0 : nullptr;
+      }
+      pack_kmajor_avx512(rows, mr, kc, dst);
+      continue;
+    }
     for (int64_t i = 0; i < mr; ++i) {
       int64_t row = m0 + i0 + i;
       if (i0 + i < mc && row < m) {
@@ -156,28 +165,6 @@ Kernel kernel_for(Isa isa) {
   }
 }
 
-// The AVX-512 panel packing: 16 x 16 blocks (16 weight rows x 16 k) transposed in
-// registers. Packing runs on every call, so it has to run at memory speed; the scalar loop
-// below moves one float per iteration through a strided store.
-
-__attribute__((target("avx512f"))) void pack_panel_avx512(const float* const* rows, int64_t n, int64_t k,
-                                                          int64_t p, float* d) {
-  constexpr int64_t nr = 32;
-  for (int64_t k0 = 0; k0 < k; k0 += 16) {
-    const int64_t kv = std::min<int64_t>(16, k - k0);
-    const __mmask16 mask = static_cast<__mmask16>((1u << kv) - 1);
-    for (int64_t h = 0; h < nr; h += 16) {
-      __m512 r[16];
-      for (int64_t i = 0; i < 16; ++i) {
-        const int64_t row = p * nr + h + i;
-        r[i] = row < n ? _mm512_maskz_loadu_ps(mask, rows[row] + k0) : _mm512_setzero_ps();
-      }
-      transpose16x16(r);
-      for (int64_t c = 0; c < kv; ++c) _mm512_storeu_ps(d + (k0 + c) * nr + h, r[c]);
-    }
-  }
-}
-
 }  // namespace
 
 int64_t weight_panel_width(GemmIsa isa) { return isa == Isa::Avx512 ? 32 : 16; }
@@ -186,7 +173,12 @@ void pack_weight_panels(const float* const* rows, int64_t n, int64_t k, GemmIsa 
                         float* dst) {
   const int64_t nr = weight_panel_width(isa);
   if (isa == Isa::Avx512) {
-    for (int64_t p = p0; p < p1; ++p) pack_panel_avx512(rows, n, k, p, dst + (p - p0) * k * nr);
+    // Packing runs on every call, so it has to run at memory speed: register transposes.
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* panel_rows[32];
+      for (int64_t j = 0; j < nr; ++j) panel_rows[j] = p * nr + j < n ? rows[p * nr + j] : nullptr;
+      pack_kmajor_avx512(panel_rows, nr, k, dst + (p - p0) * k * nr);
+    }
     return;
   }
   // Transpose each NR-row slab of W into k-major order, in k blocks so reads stay cached.
@@ -218,7 +210,7 @@ void gemm_rows_against_panels(int64_t r0, int64_t r1, const float* a, int64_t ld
     const int64_t mc = std::min(block, r1 - m0), mpanels = (mc + mr - 1) / mr;
     for (int64_t k0 = 0; k0 < k; k0 += kKc) {
       const int64_t kc = std::min(kKc, k - k0);
-      pack_a(a, lda, m0, mc, r1, k0, kc, mr, apack.data());
+      pack_a(a, lda, m0, mc, r1, k0, kc, mr, isa, apack.data());
       // C[m0:m0+mc, all panels] (+)= the packed A block x the panels' K range [k0, k0+kc).
       for (int64_t p = 0; p < npanels; ++p) {
         const float* bp = panels + p * k * nr + k0 * nr;

@@ -144,8 +144,14 @@ const IsaTiles& tiles_for(Isa isa) {
 
 // Packs columns [k0, k0 + kc) of activation rows [r0, r0 + count) (count <= tw) into a
 // k-major panel, dst[kk * tw + j] = a[(r0 + j) * lda + k0 + kk], zero-filling rows past count.
-void pack_panel(const float* a, int64_t lda, int64_t r0, int64_t count, int64_t k0, int64_t kc, int64_t tw,
+void pack_panel(const float* a, int64_t lda, int64_t r0, int64_t count, int64_t k0, int64_t kc, int64_t tw, Isa isa,
                 float* dst) {
+  if (isa == Isa::Avx512) {
+    const float* rows[32];
+    for (int64_t j = 0; j < tw; ++j) rows[j] = j < count ? a + (r0 + j) * lda + k0 : nullptr;
+    pack_kmajor_avx512(rows, tw, kc, dst);
+    return;
+  }
   for (int64_t j = 0; j < tw; ++j) {
     if (j < count) {
       const float* src = a + (r0 + j) * lda + k0;
@@ -245,7 +251,7 @@ void gemm_weight_in_place(int64_t m, const float* a, int64_t lda, const WeightRo
       // (the previous K block's panels are no longer read by any thread)
 #pragma omp for schedule(static)
       for (int64_t p = 0; p < tpanels; ++p)
-        pack_panel(a, lda, p * tw, std::min(tw, m - p * tw), k0, kcur, tw, packed + p * tw * kcur);
+        pack_panel(a, lda, p * tw, std::min(tw, m - p * tw), k0, kcur, tw, w.isa(), packed + p * tw * kcur);
       // (implicit barrier after omp for: the block is packed)
       for (int64_t g0 = 0; g0 < tpanels; g0 += kPanelGroup)
         for (int64_t q = q0; q < q1; ++q)
