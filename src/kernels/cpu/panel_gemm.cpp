@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "kernels/cpu/kernels.h"
-#include "kernels/cpu/transpose_avx512.h"
+#include "kernels/cpu/pack_kmajor.h"
 
 namespace cuddle::kernels {
 
@@ -14,8 +14,8 @@ namespace {
 
 using Isa = GemmIsa;
 
-// Tile sizes per ISA: MR rows of A x NR columns of W per micro-kernel call.
-int64_t mr_for(Isa isa) { return isa == Isa::Avx512 ? 12 : 6; }
+// Tile sizes per ISA: MR rows of A (at most kMaxMr) x NR columns of W per micro-kernel call.
+constexpr int64_t kMaxMr = 12;
 
 // K is processed in blocks so the A micro-panel and the W sub-panel stay in L1/L2.
 constexpr int64_t kKc = 256;
@@ -37,25 +37,12 @@ int64_t balanced_block(int64_t rows, int64_t mr) {
 void pack_a(const float* a, int64_t lda, int64_t m0, int64_t mc, int64_t m, int64_t k0, int64_t kc,
             int64_t mr, Isa isa, float* ap) {
   for (int64_t i0 = 0; i0 < mc; i0 += mr) {
-    float* dst = ap + (i0 / mr) * kc * mr;
-    if (isa == Isa::Avx512) {
-      const float* rows[16];
-      for (int64_t i = 0; i < mr; ++i) {
-        const int64_t row = m0 + i0 + i;
-        rows[i] = i0 + i < mc && row < m ? a + row * lda + k0 : nullptr;
-      }
-      pack_kmajor_avx512(rows, mr, kc, dst);
-      continue;
-    }
+    const float* rows[kMaxMr];
     for (int64_t i = 0; i < mr; ++i) {
-      int64_t row = m0 + i0 + i;
-      if (i0 + i < mc && row < m) {
-        const float* src = a + row * lda + k0;
-        for (int64_t k = 0; k < kc; ++k) dst[k * mr + i] = src[k];
-      } else {
-        for (int64_t k = 0; k < kc; ++k) dst[k * mr + i] = 0.f;
-      }
+      const int64_t row = m0 + i0 + i;
+      rows[i] = i0 + i < mc && row < m ? a + row * lda + k0 : nullptr;
     }
+    pack_kmajor(rows, mr, kc, isa, ap + (i0 / mr) * kc * mr);
   }
 }
 
@@ -169,39 +156,21 @@ Kernel kernel_for(Isa isa) {
 
 int64_t weight_panel_width(GemmIsa isa) { return isa == Isa::Avx512 ? 32 : 16; }
 
+int64_t panel_row_tile(GemmIsa isa) { return isa == Isa::Avx512 ? 12 : 6; }
+
 void pack_weight_panels(const float* const* rows, int64_t n, int64_t k, GemmIsa isa, int64_t p0, int64_t p1,
                         float* dst) {
   const int64_t nr = weight_panel_width(isa);
-  if (isa == Isa::Avx512) {
-    // Packing runs on every call, so it has to run at memory speed: register transposes.
-    for (int64_t p = p0; p < p1; ++p) {
-      const float* panel_rows[32];
-      for (int64_t j = 0; j < nr; ++j) panel_rows[j] = p * nr + j < n ? rows[p * nr + j] : nullptr;
-      pack_kmajor_avx512(panel_rows, nr, k, dst + (p - p0) * k * nr);
-    }
-    return;
-  }
-  // Transpose each NR-row slab of W into k-major order, in k blocks so reads stay cached.
   for (int64_t p = p0; p < p1; ++p) {
-    float* d = dst + (p - p0) * k * nr;
-    for (int64_t k0 = 0; k0 < k; k0 += 64) {
-      const int64_t k1 = std::min(k, k0 + 64);
-      for (int64_t j = 0; j < nr; ++j) {
-        const int64_t row = p * nr + j;
-        if (row < n) {
-          const float* src = rows[row];
-          for (int64_t kk = k0; kk < k1; ++kk) d[kk * nr + j] = src[kk];
-        } else {
-          for (int64_t kk = k0; kk < k1; ++kk) d[kk * nr + j] = 0.f;
-        }
-      }
-    }
+    const float* panel_rows[32];
+    for (int64_t j = 0; j < nr; ++j) panel_rows[j] = p * nr + j < n ? rows[p * nr + j] : nullptr;
+    pack_kmajor(panel_rows, nr, k, isa, dst + (p - p0) * k * nr);
   }
 }
 
 void gemm_rows_against_panels(int64_t r0, int64_t r1, const float* a, int64_t lda, const float* panels, int64_t n,
                               int64_t k, GemmIsa isa, const float* bias, float* c, int64_t ldc, Activation act) {
-  const int64_t nr = weight_panel_width(isa), mr = mr_for(isa);
+  const int64_t nr = weight_panel_width(isa), mr = panel_row_tile(isa);
   const Kernel kernel = kernel_for(isa);
   const int64_t npanels = (n + nr - 1) / nr;
   const int64_t block = balanced_block(r1 - r0, mr);

@@ -12,8 +12,10 @@
 
 namespace cuddle::kernels {
 
-// Columns per weight panel (NR) of a usable ISA.
+// Columns per weight panel (NR), and activation rows per micro-kernel call (MR), of a
+// usable ISA; gemm_rows_against_panels runs best on row ranges that are multiples of MR.
 int64_t weight_panel_width(GemmIsa isa);
+int64_t panel_row_tile(GemmIsa isa);
 
 // Packs weight panels [p0, p1) of the n weight rows `rows` (k floats each) k-major, panel p
 // at dst + (p - p0) * k * nr, holding rows p * nr .. p * nr + nr - 1 (zeros past n).

@@ -1,10 +1,8 @@
 // In-register transpose of a 16 x 16 float block (AVX-512), shared by the GEMMs that
-// change operand orientation on the fly (operand packing, transposed tile stores).
+// change operand orientation on the fly (pack_kmajor.h, transposed tile stores).
 #pragma once
 #include <immintrin.h>
 
-#include <algorithm>
-#include <cstdint>
 
 namespace cuddle::kernels {
 
@@ -37,24 +35,5 @@ __attribute__((target("avx512f"))) inline void transpose16x16(__m512 r[16]) {
   }
 }
 #pragma GCC diagnostic pop
-
-// Packs kc floats of each of `width` rows (width <= 32; a null row packs as zeros) k-major:
-// dst[k * width + j] = rows[j][k], through 16 x 16 register transposes.
-__attribute__((target("avx512f"))) inline void pack_kmajor_avx512(const float* const* rows, int64_t width, int64_t kc,
-                                                                  float* dst) {
-  for (int64_t k0 = 0; k0 < kc; k0 += 16) {
-    const int64_t kv = std::min<int64_t>(16, kc - k0);
-    const __mmask16 k_mask = static_cast<__mmask16>((1u << kv) - 1);
-    for (int64_t h = 0; h < width; h += 16) {
-      const int64_t lanes = std::min<int64_t>(16, width - h);
-      const __mmask16 lane_mask = static_cast<__mmask16>((1u << lanes) - 1);
-      __m512 r[16];
-      for (int64_t i = 0; i < 16; ++i)
-        r[i] = i < lanes && rows[h + i] ? _mm512_maskz_loadu_ps(k_mask, rows[h + i] + k0) : _mm512_setzero_ps();
-      transpose16x16(r);
-      for (int64_t c = 0; c < kv; ++c) _mm512_mask_storeu_ps(dst + (k0 + c) * width + h, lane_mask, r[c]);
-    }
-  }
-}
 
 }  // namespace cuddle::kernels

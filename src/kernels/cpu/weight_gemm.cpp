@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "kernels/cpu/kernels.h"
+#include "kernels/cpu/pack_kmajor.h"
 #include "kernels/cpu/panel_gemm.h"
 #include "kernels/cpu/transpose_avx512.h"
 
@@ -146,20 +147,9 @@ const IsaTiles& tiles_for(Isa isa) {
 // k-major panel, dst[kk * tw + j] = a[(r0 + j) * lda + k0 + kk], zero-filling rows past count.
 void pack_panel(const float* a, int64_t lda, int64_t r0, int64_t count, int64_t k0, int64_t kc, int64_t tw, Isa isa,
                 float* dst) {
-  if (isa == Isa::Avx512) {
-    const float* rows[32];
-    for (int64_t j = 0; j < tw; ++j) rows[j] = j < count ? a + (r0 + j) * lda + k0 : nullptr;
-    pack_kmajor_avx512(rows, tw, kc, dst);
-    return;
-  }
-  for (int64_t j = 0; j < tw; ++j) {
-    if (j < count) {
-      const float* src = a + (r0 + j) * lda + k0;
-      for (int64_t kk = 0; kk < kc; ++kk) dst[kk * tw + j] = src[kk];
-    } else {
-      for (int64_t kk = 0; kk < kc; ++kk) dst[kk * tw + j] = 0.f;
-    }
-  }
+  const float* rows[32];
+  for (int64_t j = 0; j < tw; ++j) rows[j] = j < count ? a + (r0 + j) * lda + k0 : nullptr;
+  pack_kmajor(rows, tw, kc, isa, dst);
 }
 
 // Per-thread buffers, grown as needed and kept, as every call packs: kPackedSlot holds
@@ -268,7 +258,7 @@ void gemm_packing_weight(int64_t m, const float* a, int64_t lda, const WeightRow
                          int64_t ldc, int threads, Activation act) {
   const int64_t n = w.n(), k = w.k();
   const Isa isa = w.isa();
-  const int64_t nr = weight_panel_width(isa), npanels = (n + nr - 1) / nr, mr = w.mr();
+  const int64_t nr = weight_panel_width(isa), npanels = (n + nr - 1) / nr, mr = panel_row_tile(isa);
   float* panels = scratch_floats(kPackedSlot, static_cast<size_t>(npanels * nr * k));
 #pragma omp parallel num_threads(threads)
   {

@@ -33,7 +33,6 @@ class WeightRows {
   // MR row pointers of micro-panel q; a last partial panel repeats its last row.
   const float* const* panel(int64_t q) const { return rows_.data() + q * mr_; }
   const float* const* row_pointers() const { return rows_.data(); }
-  int64_t mr() const { return mr_; }
 
  private:
   std::vector<const float*> rows_;  // n rows padded to a multiple of mr_
