@@ -1,6 +1,6 @@
 // Packing of GEMM operands into k-major panels: `width` rows of floats become one panel
-// whose k-th row holds element k of every row. Both GEMMs (weight_gemm.h, panel_gemm.h)
-// pack an operand on every call, so this has to run at memory speed.
+// whose k-th row holds element k of every row. weight_gemm.h packs the activations this way
+// on every call, so this has to run at memory speed.
 #pragma once
 #include <cstdint>
 

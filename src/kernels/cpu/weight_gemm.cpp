@@ -7,7 +7,6 @@
 
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/pack_kmajor.h"
-#include "kernels/cpu/panel_gemm.h"
 #include "kernels/cpu/transpose_avx512.h"
 
 namespace cuddle::kernels {
@@ -16,8 +15,8 @@ namespace {
 
 using Isa = GemmIsa;
 
-// The tallest weight micro-panel (MR) of any ISA.
-constexpr int64_t kMaxMr = 12;
+// The largest micro-panel height (MR) and activation panel width (TW) of any ISA.
+constexpr int64_t kMaxMr = 6, kMaxTw = 64;
 
 // A tile over one K block: t[i * tw + j] = start + sum_{kk < kc} wr[i][k0 + kk] * bp[kk * tw + j]
 // for the MR weight rows wr and the first NV vectors of each k-row of the packed activation
@@ -28,11 +27,13 @@ constexpr int64_t kMaxMr = 12;
 using Tile = void (*)(int64_t k0, int64_t kc, const float* const* wr, const float* const* next, const float* bp,
                       int64_t tw, const float* bias, bool accumulate, float* t);
 
-template <int NV, bool kPrefetch>
+// Each broadcast weight value feeds NV fused multiply-adds: with NV = 4 (AVX-512, 6 x 64)
+// the broadcasts take few enough issue slots that the FMA units stay busy (6 x 4 measured
+// 5-10% faster than 12 x 2 on Zen 4, the same 24 accumulators).
+template <int MR, int NV, bool kPrefetch>
 __attribute__((target("avx512f"))) void tile_avx512(int64_t k0, int64_t kc, const float* const* wr,
                                                     const float* const* next, const float* bp, int64_t tw,
                                                     const float* bias, bool accumulate, float* t) {
-  constexpr int MR = 12;
   const float* r[MR];
   __m512 acc[MR][NV];
 #pragma GCC unroll 12
@@ -58,11 +59,10 @@ __attribute__((target("avx512f"))) void tile_avx512(int64_t k0, int64_t kc, cons
     for (int v = 0; v < NV; ++v) _mm512_storeu_ps(t + i * tw + 16 * v, acc[i][v]);
 }
 
-template <int NV, bool kPrefetch>
+template <int MR, int NV, bool kPrefetch>
 __attribute__((target("avx2,fma"))) void tile_avx2(int64_t k0, int64_t kc, const float* const* wr,
                                                   const float* const* next, const float* bp, int64_t tw,
                                                   const float* bias, bool accumulate, float* t) {
-  constexpr int MR = 6;
   const float* r[MR];
   __m256 acc[MR][NV];
 #pragma GCC unroll 6
@@ -80,7 +80,9 @@ __attribute__((target("avx2,fma"))) void tile_avx2(int64_t k0, int64_t kc, const
     for (int v = 0; v < NV; ++v) b[v] = _mm256_loadu_ps(bp + kk * tw + 8 * v);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
-      const __m256 av = _mm256_broadcast_ss(r[i] + kk);
+      // (set1 of a loaded value, not _mm256_broadcast_ss(pointer): with the pointer form GCC 12
+      // stored every accumulator to the stack on each step, which halved the speed)
+      const __m256 av = _mm256_set1_ps(r[i][kk]);
       for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
     }
   }
@@ -88,10 +90,10 @@ __attribute__((target("avx2,fma"))) void tile_avx2(int64_t k0, int64_t kc, const
     for (int v = 0; v < NV; ++v) _mm256_storeu_ps(t + i * tw + 8 * v, acc[i][v]);
 }
 
-template <int NV, bool kPrefetch>
+template <int MR, int NV>
 void tile_generic(int64_t k0, int64_t kc, const float* const* wr, const float* const* /*next*/, const float* bp,
                   int64_t tw, const float* bias, bool accumulate, float* t) {
-  constexpr int MR = 6, W = 8 * NV;
+  constexpr int W = 8 * NV;
   float acc[MR][W];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < W; ++j) acc[i][j] = accumulate ? t[i * tw + j] : bias[i];
@@ -121,21 +123,33 @@ __attribute__((target("avx512f"))) void store_tile_avx512(const float* t, int64_
   }
 }
 
-// The tiles of one ISA, MR weight rows by TW activation rows: full width (TW activation rows) or half width (a last panel of at
-// most TW/2 rows, so a short tail costs half a tile); [kPrefetch] as above.
+// The tiles of one ISA: MR weight rows by 1 .. max_nv vectors of `lanes` activation rows,
+// so an activation panel is tw = lanes * max_nv rows wide and a last, narrower panel runs
+// only the vectors it fills; [nv - 1][kPrefetch] as above.
+constexpr int kMaxNv = 4;
 struct IsaTiles {
-  int64_t mr, tw;
-  Tile full[2], half[2];
+  int64_t mr, lanes, max_nv;
+  Tile by_vectors[kMaxNv][2];
   void (*store)(const float* t, int64_t tw, int64_t rows, int64_t cols, float* c, int64_t ldc);
+  int64_t tw() const { return lanes * max_nv; }
 };
 
 const IsaTiles& tiles_for(Isa isa) {
-  static const IsaTiles avx512{12, 32, {tile_avx512<2, false>, tile_avx512<2, true>},
-                               {tile_avx512<1, false>, tile_avx512<1, true>}, store_tile_avx512};
-  static const IsaTiles avx2{6, 16, {tile_avx2<2, false>, tile_avx2<2, true>}, {tile_avx2<1, false>, tile_avx2<1, true>},
+  static const IsaTiles avx512{6,
+                               16,
+                               4,
+                               {{tile_avx512<6, 1, false>, tile_avx512<6, 1, true>},
+                                {tile_avx512<6, 2, false>, tile_avx512<6, 2, true>},
+                                {tile_avx512<6, 3, false>, tile_avx512<6, 3, true>},
+                                {tile_avx512<6, 4, false>, tile_avx512<6, 4, true>}},
+                               store_tile_avx512};
+  static const IsaTiles avx2{6,
+                             8,
+                             2,
+                             {{tile_avx2<6, 1, false>, tile_avx2<6, 1, true>}, {tile_avx2<6, 2, false>, tile_avx2<6, 2, true>}},
                              store_tile};
-  static const IsaTiles generic{6, 16, {tile_generic<2, false>, tile_generic<2, false>},
-                                {tile_generic<1, false>, tile_generic<1, false>}, store_tile};
+  static const IsaTiles generic{
+      6, 8, 2, {{tile_generic<6, 1>, tile_generic<6, 1>}, {tile_generic<6, 2>, tile_generic<6, 2>}}, store_tile};
   switch (isa) {
     case Isa::Avx512: return avx512;
     case Isa::Avx2: return avx2;
@@ -153,7 +167,7 @@ void pack_panel(const float* a, int64_t lda, int64_t r0, int64_t count, int64_t 
 }
 
 // Per-thread buffers, grown as needed and kept, as every call packs: kPackedSlot holds
-// packed activations or weights, kPartialSlot the partial sums of tiles between K blocks.
+// the packed activations, kPartialSlot the partial sums of tiles between K blocks.
 constexpr int kPackedSlot = 0, kPartialSlot = 1;
 float* scratch_floats(int slot, size_t n) {
   thread_local std::vector<float> buffers[2];
@@ -161,15 +175,15 @@ float* scratch_floats(int slot, size_t n) {
   return buffers[slot].data();
 }
 
-// Activation panels are run in groups of at most this many against each weight
-// micro-panel, so a group's packed K block stays in L2 while the weight rows stream by
-// (read once per group, from L3 or memory).
-constexpr int64_t kPanelGroup = 8;
+// Activation panels run in groups of about this many rows against each weight micro-panel:
+// the group's packed K block stays in L2 while the micro-panel, read from L3 or memory once
+// per group, stays in L1 across the group's tiles.
+constexpr int64_t kGroupRows = 256;
 
-// K block for `rows` activation rows in a group: the packed group block (rows x kc) should
-// fit a 1 MB L2 with room to spare (768 KB: bert-base's and ViT-base's K = 768 at batch 1
-// then run as one block, which measured fastest); blocks of equal size, a multiple of 16,
-// none under 256 so carrying partial sums between blocks stays cheap.
+// K block for a group of `rows` activation rows: the packed group block (rows x kc) should
+// fit a 1 MB L2 with room to spare (768 KB: bert-base's and ViT-base's K = 768 then run as
+// one block, which measured fastest); blocks of equal size, a multiple of 16, none under
+// 256 so carrying partial sums between blocks stays cheap.
 int64_t k_block(int64_t rows, int64_t k) {
   constexpr int64_t kPackedBlockFloats = 192 * 1024, kMinBlock = 256;
   const int64_t most = std::max(kMinBlock, kPackedBlockFloats / rows);
@@ -177,12 +191,6 @@ int64_t k_block(int64_t rows, int64_t k) {
   const int64_t blocks = (k + most - 1) / most;
   return ((k + blocks - 1) / blocks + 15) / 16 * 16;
 }
-
-// From this many activation rows per thread on, the weight is packed per call and each
-// thread multiplies its own rows (panel_gemm.h): the packing then costs a few percent
-// and the panel kernels need less cache bandwidth. Below it the threads split the weight
-// rows, read in place, and share the packed activations.
-constexpr int64_t kPanelPathRowsPerThread = 192;
 
 }  // namespace
 
@@ -201,16 +209,16 @@ WeightRows WeightRows::contiguous(const float* w, int64_t n, int64_t k, GemmIsa 
 
 namespace {
 
-// weight_gemm for fewer rows (a short sequence): the threads pack the activation panels
-// together, then each runs its share of the weight micro-panels, read in place, against
-// all of them, K block by K block.
+// The threads pack each K block of the activation panels together, then each runs its share
+// of the weight micro-panels, read in place, against all of them, group by group.
 void gemm_weight_in_place(int64_t m, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
                           int64_t ldc, int threads, Activation act) {
   const int64_t n = w.n(), k = w.k();
   const IsaTiles& tiles = tiles_for(w.isa());
-  const int64_t mr = tiles.mr, tw = tiles.tw, tile_floats = mr * tw;
+  const int64_t mr = tiles.mr, tw = tiles.tw(), tile_floats = mr * tw;
   const int64_t tpanels = (m + tw - 1) / tw, wpanels = (n + mr - 1) / mr;
-  const int64_t kc = k_block(std::min(tpanels, kPanelGroup) * tw, k);
+  const int64_t group = std::max<int64_t>(1, kGroupRows / tw);
+  const int64_t kc = k_block(std::min(tpanels, group) * tw, k);
   float* packed = scratch_floats(kPackedSlot, static_cast<size_t>(tpanels * tw * kc));
   // Weight micro-panel q x packed activation panel p (bp) over K block [k0, k0 + kcur), into
   // tile t; `next`: the micro-panel to prefetch meanwhile, or -1. After the last K block
@@ -219,12 +227,11 @@ void gemm_weight_in_place(int64_t m, const float* a, int64_t lda, const WeightRo
     float b[kMaxMr] = {};
     const int64_t rows = std::min(mr, n - q * mr), cols = std::min(tw, m - p * tw);
     if (bias) std::copy(bias + q * mr, bias + q * mr + rows, b);
-    const bool half = cols <= tw / 2;
-    (half ? tiles.half : tiles.full)[next >= 0](k0, kcur, w.panel(q), w.panel(next >= 0 ? next : q), bp, tw, b,
-                                                k0 > 0, t);
+    const int64_t nv = (cols + tiles.lanes - 1) / tiles.lanes;
+    tiles.by_vectors[nv - 1][next >= 0](k0, kcur, w.panel(q), w.panel(next >= 0 ? next : q), bp, tw, b, k0 > 0, t);
     if (k0 + kcur < k) return;
     if (act != Activation::Identity)
-      for (int64_t i = 0; i < rows; ++i) activation(act, t + i * tw, half ? tw / 2 : tw);
+      for (int64_t i = 0; i < rows; ++i) activation(act, t + i * tw, nv * tiles.lanes);
     tiles.store(t, tw, rows, cols, c + p * tw * ldc + q * mr, ldc);
   };
 #pragma omp parallel num_threads(threads)
@@ -234,7 +241,7 @@ void gemm_weight_in_place(int64_t m, const float* a, int64_t lda, const WeightRo
     // Partial sums live in per-tile slots between K blocks; one block needs none.
     float* partial = kc < k ? scratch_floats(kPartialSlot, static_cast<size_t>((q1 - q0) * tpanels * tile_floats))
                             : nullptr;
-    alignas(64) float local[kMaxMr * 32];
+    alignas(64) float local[kMaxMr * kMaxTw];
     for (int64_t k0 = 0; k0 < k; k0 += kc) {
       const int64_t kcur = std::min(kc, k - k0);
 #pragma omp barrier
@@ -243,32 +250,12 @@ void gemm_weight_in_place(int64_t m, const float* a, int64_t lda, const WeightRo
       for (int64_t p = 0; p < tpanels; ++p)
         pack_panel(a, lda, p * tw, std::min(tw, m - p * tw), k0, kcur, tw, w.isa(), packed + p * tw * kcur);
       // (implicit barrier after omp for: the block is packed)
-      for (int64_t g0 = 0; g0 < tpanels; g0 += kPanelGroup)
+      for (int64_t g0 = 0; g0 < tpanels; g0 += group)
         for (int64_t q = q0; q < q1; ++q)
-          for (int64_t p = g0; p < std::min(tpanels, g0 + kPanelGroup); ++p)
+          for (int64_t p = g0; p < std::min(tpanels, g0 + group); ++p)
             run_tile(q, p, packed + p * tw * kcur, k0, kcur, p == g0 && q + 1 < q1 ? q + 1 : -1,
                      partial ? partial + ((q - q0) * tpanels + p) * tile_floats : local);
     }
-  }
-}
-
-// weight_gemm for many rows: the threads pack the weight into panels together, then each
-// multiplies its own rows against all of them (panel_gemm.h).
-void gemm_packing_weight(int64_t m, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
-                         int64_t ldc, int threads, Activation act) {
-  const int64_t n = w.n(), k = w.k();
-  const Isa isa = w.isa();
-  const int64_t nr = weight_panel_width(isa), npanels = (n + nr - 1) / nr, mr = panel_row_tile(isa);
-  float* panels = scratch_floats(kPackedSlot, static_cast<size_t>(npanels * nr * k));
-#pragma omp parallel num_threads(threads)
-  {
-#pragma omp for schedule(static)
-    for (int64_t p = 0; p < npanels; ++p) pack_weight_panels(w.row_pointers(), n, k, isa, p, p + 1, panels + p * nr * k);
-    // (implicit barrier after omp for: every panel is packed)
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t row_tiles = (m + mr - 1) / mr;
-    const int64_t r0 = row_tiles * t / nt * mr, r1 = std::min(m, row_tiles * (t + 1) / nt * mr);
-    if (r1 > r0) gemm_rows_against_panels(r0, r1, a, lda, panels, n, k, isa, bias, c, ldc, act);
   }
 }
 
@@ -289,8 +276,7 @@ void weight_gemm(int64_t m, const float* a, int64_t lda, const WeightRows& w, co
   // than the work and, on a busy machine, a scheduler time slice.
   const bool worth_threads = m * n * k >= (int64_t{1} << 20);
   const int threads = parallel && worth_threads ? omp_get_max_threads() : 1;
-  if (m >= kPanelPathRowsPerThread * threads) gemm_packing_weight(m, a, lda, w, bias, c, ldc, threads, act);
-  else gemm_weight_in_place(m, a, lda, w, bias, c, ldc, threads, act);
+  gemm_weight_in_place(m, a, lda, w, bias, c, ldc, threads, act);
 }
 
 }  // namespace cuddle::kernels

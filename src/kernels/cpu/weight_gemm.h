@@ -6,9 +6,8 @@
 // which are packed on every call into k-major panels of TW rows: at inference the
 // activations are the small operand (and a BLAS packs an operand per call anyway). Every
 // tile is written to C once, transposed from its weight-row-major registers. Tiles:
-// AVX-512 12 weight rows x 32 activation rows, AVX2+FMA 6 x 16, chosen at run time; a
-// portable loop otherwise. With hundreds of activation rows per thread the weight is
-// packed per call instead and multiplied by panel_gemm.h's kernels (see there why).
+// AVX-512 6 weight rows x 64 activation rows, AVX2+FMA 6 x 16, chosen at run time; a
+// portable loop otherwise.
 #pragma once
 #include <cstdint>
 #include <vector>
