@@ -161,7 +161,7 @@ const IsaTiles& tiles_for(Isa isa) {
 // k-major panel, dst[kk * tw + j] = a[(r0 + j) * lda + k0 + kk], zero-filling rows past count.
 void pack_panel(const float* a, int64_t lda, int64_t r0, int64_t count, int64_t k0, int64_t kc, int64_t tw, Isa isa,
                 float* dst) {
-  const float* rows[32];
+  const float* rows[kMaxTw];
   for (int64_t j = 0; j < tw; ++j) rows[j] = j < count ? a + (r0 + j) * lda + k0 : nullptr;
   pack_kmajor(rows, tw, kc, isa, dst);
 }
@@ -209,52 +209,106 @@ WeightRows WeightRows::contiguous(const float* w, int64_t n, int64_t k, GemmIsa 
 
 namespace {
 
-// The threads pack each K block of the activation panels together, then each runs its share
-// of the weight micro-panels, read in place, against all of them, group by group.
-void gemm_weight_in_place(int64_t m, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
-                          int64_t ldc, int threads, Activation act) {
-  const int64_t n = w.n(), k = w.k();
-  const IsaTiles& tiles = tiles_for(w.isa());
-  const int64_t mr = tiles.mr, tw = tiles.tw(), tile_floats = mr * tw;
-  const int64_t tpanels = (m + tw - 1) / tw, wpanels = (n + mr - 1) / mr;
-  const int64_t group = std::max<int64_t>(1, kGroupRows / tw);
-  const int64_t kc = k_block(std::min(tpanels, group) * tw, k);
-  float* packed = scratch_floats(kPackedSlot, static_cast<size_t>(tpanels * tw * kc));
-  // Weight micro-panel q x packed activation panel p (bp) over K block [k0, k0 + kcur), into
-  // tile t; `next`: the micro-panel to prefetch meanwhile, or -1. After the last K block
-  // the tile goes to C, transposed, with the activation applied.
-  auto run_tile = [&](int64_t q, int64_t p, const float* bp, int64_t k0, int64_t kcur, int64_t next, float* t) {
+// One weight_gemm call's tiling: activation panels of tw rows (the last one narrower),
+// weight micro-panels of mr rows, K blocks of kc, panels run in groups of `group`.
+struct Plan {
+  int64_t m, n, k;
+  const IsaTiles& tiles;
+  int64_t mr, tw, tpanels, wpanels, group, kc;
+  Plan(int64_t m_, const WeightRows& w)
+      : m(m_), n(w.n()), k(w.k()), tiles(tiles_for(w.isa())), mr(tiles.mr), tw(tiles.tw()),
+        tpanels((m + tw - 1) / tw), wpanels((n + mr - 1) / mr), group(std::max<int64_t>(1, kGroupRows / tw)),
+        kc(k_block(std::min(tpanels, group) * tw, k)) {}
+  int64_t tile_floats() const { return mr * tw; }
+};
+
+// Micro-panels [q0, q1) against the packed activation panels [p0, p1) (one group at most;
+// panel p at packed + (p - p0) * tw * kcur) over K block [k0, k0 + kcur). Tiles carry their
+// partial sums between K blocks in slot (q - q0) * stride + (p - p0) of `partial`, unless
+// there is one block. After the last block each tile goes to C,
+// transposed, with the activation applied.
+struct PartialSums {
+  float* slots;     // null: one K block, no partial sums
+  int64_t stride;   // slots per micro-panel
+};
+void run_group(const Plan& plan, const WeightRows& w, const float* bias, Activation act, int64_t q0, int64_t q1,
+               int64_t p0, int64_t p1, const float* packed, int64_t k0, int64_t kcur, PartialSums partial, float* c,
+               int64_t ldc) {
+  const IsaTiles& tiles = plan.tiles;
+  const int64_t mr = plan.mr, tw = plan.tw, last = k0 + kcur == plan.k;
+  alignas(64) float local[kMaxMr * kMaxTw];
+  for (int64_t q = q0; q < q1; ++q) {
     float b[kMaxMr] = {};
-    const int64_t rows = std::min(mr, n - q * mr), cols = std::min(tw, m - p * tw);
+    const int64_t rows = std::min(mr, plan.n - q * mr);
     if (bias) std::copy(bias + q * mr, bias + q * mr + rows, b);
-    const int64_t nv = (cols + tiles.lanes - 1) / tiles.lanes;
-    tiles.by_vectors[nv - 1][next >= 0](k0, kcur, w.panel(q), w.panel(next >= 0 ? next : q), bp, tw, b, k0 > 0, t);
-    if (k0 + kcur < k) return;
-    if (act != Activation::Identity)
-      for (int64_t i = 0; i < rows; ++i) activation(act, t + i * tw, nv * tiles.lanes);
-    tiles.store(t, tw, rows, cols, c + p * tw * ldc + q * mr, ldc);
-  };
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t cols = std::min(tw, plan.m - p * tw), nv = (cols + tiles.lanes - 1) / tiles.lanes;
+      float* t = partial.slots ? partial.slots + ((q - q0) * partial.stride + p - p0) * plan.tile_floats() : local;
+      // The first panel's tile also prefetches the next micro-panel's rows.
+      const bool prefetch = p == p0 && q + 1 < q1;
+      tiles.by_vectors[nv - 1][prefetch](k0, kcur, w.panel(q), w.panel(prefetch ? q + 1 : q),
+                                         packed + (p - p0) * tw * kcur, tw, b, k0 > 0, t);
+      if (!last) continue;
+      if (act != Activation::Identity)
+        for (int64_t i = 0; i < rows; ++i) activation(act, t + i * tw, nv * tiles.lanes);
+      tiles.store(t, tw, rows, cols, c + p * tw * ldc + q * mr, ldc);
+    }
+  }
+}
+
+// Few rows (a short sequence): the threads pack each K block of all activation panels
+// together, then each runs its share of the weight micro-panels against them.
+void gemm_split_weight(const Plan& plan, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
+                       int64_t ldc, int threads, Activation act) {
+  const int64_t tw = plan.tw, tpanels = plan.tpanels, k = plan.k, kc = plan.kc;
+  float* packed = scratch_floats(kPackedSlot, static_cast<size_t>(tpanels * tw * kc));
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t q0 = wpanels * t / nt, q1 = wpanels * (t + 1) / nt;
-    // Partial sums live in per-tile slots between K blocks; one block needs none.
-    float* partial = kc < k ? scratch_floats(kPartialSlot, static_cast<size_t>((q1 - q0) * tpanels * tile_floats))
+    const int64_t q0 = plan.wpanels * t / nt, q1 = plan.wpanels * (t + 1) / nt;
+    float* partial = kc < k ? scratch_floats(kPartialSlot, static_cast<size_t>((q1 - q0) * tpanels * plan.tile_floats()))
                             : nullptr;
-    alignas(64) float local[kMaxMr * kMaxTw];
     for (int64_t k0 = 0; k0 < k; k0 += kc) {
       const int64_t kcur = std::min(kc, k - k0);
 #pragma omp barrier
       // (the previous K block's panels are no longer read by any thread)
 #pragma omp for schedule(static)
       for (int64_t p = 0; p < tpanels; ++p)
-        pack_panel(a, lda, p * tw, std::min(tw, m - p * tw), k0, kcur, tw, w.isa(), packed + p * tw * kcur);
+        pack_panel(a, lda, p * tw, std::min(tw, plan.m - p * tw), k0, kcur, tw, w.isa(), packed + p * tw * kcur);
       // (implicit barrier after omp for: the block is packed)
-      for (int64_t g0 = 0; g0 < tpanels; g0 += group)
-        for (int64_t q = q0; q < q1; ++q)
-          for (int64_t p = g0; p < std::min(tpanels, g0 + group); ++p)
-            run_tile(q, p, packed + p * tw * kcur, k0, kcur, p == g0 && q + 1 < q1 ? q + 1 : -1,
-                     partial ? partial + ((q - q0) * tpanels + p) * tile_floats : local);
+      for (int64_t g0 = 0; g0 < tpanels; g0 += plan.group) {
+        const int64_t g1 = std::min(tpanels, g0 + plan.group);
+        // (a micro-panel's partial slots cover all panels: this group's start at g0)
+        run_group(plan, w, bias, act, q0, q1, g0, g1, packed + g0 * tw * kcur, k0, kcur,
+                  {partial ? partial + g0 * plan.tile_floats() : nullptr, tpanels}, c, ldc);
+      }
+    }
+  }
+}
+
+// Many rows (a batch): each thread takes its own activation panels, packs them group by
+// group into its own buffer and runs all of W against them: no barriers, and no packed
+// data or output crosses between cores. W is read once per group and thread, which at a
+// full group per thread costs less than the sharing it saves.
+void gemm_split_rows(const Plan& plan, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
+                     int64_t ldc, int threads, Activation act) {
+  const int64_t tw = plan.tw, k = plan.k, kc = plan.kc;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t p0 = plan.tpanels * t / nt, p1 = plan.tpanels * (t + 1) / nt;
+    float* packed = scratch_floats(kPackedSlot, static_cast<size_t>(plan.group * tw * kc));
+    float* partial =
+        kc < k ? scratch_floats(kPartialSlot, static_cast<size_t>(plan.wpanels * plan.group * plan.tile_floats()))
+               : nullptr;
+    for (int64_t g0 = p0; g0 < p1; g0 += plan.group) {
+      const int64_t g1 = std::min(p1, g0 + plan.group);
+      for (int64_t k0 = 0; k0 < k; k0 += kc) {
+        const int64_t kcur = std::min(kc, k - k0);
+        for (int64_t p = g0; p < g1; ++p)
+          pack_panel(a, lda, p * tw, std::min(tw, plan.m - p * tw), k0, kcur, tw, w.isa(), packed + (p - g0) * tw * kcur);
+        run_group(plan, w, bias, act, 0, plan.wpanels, g0, g1, packed, k0, kcur, {partial, plan.group}, c, ldc);
+      }
     }
   }
 }
@@ -276,7 +330,9 @@ void weight_gemm(int64_t m, const float* a, int64_t lda, const WeightRows& w, co
   // than the work and, on a busy machine, a scheduler time slice.
   const bool worth_threads = m * n * k >= (int64_t{1} << 20);
   const int threads = parallel && worth_threads ? omp_get_max_threads() : 1;
-  gemm_weight_in_place(m, a, lda, w, bias, c, ldc, threads, act);
+  const Plan plan(m, w);
+  if (plan.tpanels >= threads * plan.group) gemm_split_rows(plan, a, lda, w, bias, c, ldc, threads, act);
+  else gemm_split_weight(plan, a, lda, w, bias, c, ldc, threads, act);
 }
 
 }  // namespace cuddle::kernels
