@@ -2,34 +2,26 @@
 
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/multiversion.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace cuddle::kernels {
 
 namespace {
 // One row: sum, then mean, then the centred second moment (two passes as torch's CPU
 // kernel effectively does; a one-pass E[x^2]-E[x]^2 loses digits on large activations).
+// The sums run in vector lanes (vmath::lane_sum), as torch's vectorised kernel also sums.
 CUDDLE_MULTIVERSION
 void layer_norm_row(const float* x, const float* residual, const float* gamma, const float* beta,
                     int64_t n, float eps, float* out) {
-  float sum = 0.0f;
-  if (residual) {
-    for (int64_t j = 0; j < n; ++j) {
-      const float v = x[j] + residual[j];
-      out[j] = v;
-      sum += v;
-    }
-  } else {
-    for (int64_t j = 0; j < n; ++j) {
-      out[j] = x[j];
-      sum += x[j];
-    }
-  }
-  const float mean = sum / static_cast<float>(n);
-  float sq = 0.0f;
-  for (int64_t j = 0; j < n; ++j) {
+  if (residual)
+    for (int64_t j = 0; j < n; ++j) out[j] = x[j] + residual[j];
+  else
+    for (int64_t j = 0; j < n; ++j) out[j] = x[j];
+  const float mean = vmath::lane_sum(n, [out](int64_t j) { return out[j]; }) / static_cast<float>(n);
+  const float sq = vmath::lane_sum(n, [out, mean](int64_t j) {
     const float d = out[j] - mean;
-    sq += d * d;
-  }
+    return d * d;
+  });
   const float rstd = 1.0f / std::sqrt(sq / static_cast<float>(n) + eps);
   for (int64_t j = 0; j < n; ++j) out[j] = (out[j] - mean) * rstd * gamma[j] + beta[j];
 }

@@ -66,4 +66,21 @@ inline constexpr float kExpUnderflow = -87.0f;
   return p / q;
 }
 
+// Sum of term(j) for j in [0, n), in kSumLanes interleaved accumulators (term j into lane
+// j % kSumLanes) combined in lane order at the end, then the tail: the vectoriser keeps the
+// lanes in registers, where one running float would chain every addition to the previous
+// one. The order is fixed, so every ISA clone gives the same result.
+inline constexpr int64_t kSumLanes = 16;
+template <typename Term>
+[[gnu::always_inline]] inline float lane_sum(int64_t n, Term term) {
+  const int64_t whole = n / kSumLanes * kSumLanes;
+  float lanes[kSumLanes] = {};
+  for (int64_t j = 0; j < whole; j += kSumLanes)
+    for (int64_t l = 0; l < kSumLanes; ++l) lanes[l] += term(j + l);
+  float sum = 0.0f;
+  for (int64_t l = 0; l < kSumLanes; ++l) sum += lanes[l];
+  for (int64_t j = whole; j < n; ++j) sum += term(j);
+  return sum;
+}
+
 }  // namespace cuddle::kernels::vmath
