@@ -112,14 +112,16 @@ void store_tile(const float* t, int64_t tw, int64_t rows, int64_t cols, float* c
   }
 }
 
+// (rows <= 8: the AVX-512 tiles are 6 weight rows tall)
+static_assert(kMaxMr <= 8, "store_tile_avx512 transposes 8-row blocks");
 __attribute__((target("avx512f"))) void store_tile_avx512(const float* t, int64_t tw, int64_t rows, int64_t cols,
                                                           float* c, int64_t ldc) {
   const __mmask16 row_mask = static_cast<__mmask16>((1u << rows) - 1);
   for (int64_t h = 0; h < cols; h += 16) {
-    __m512 r[16];
-    for (int64_t i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(t + i * tw + h) : _mm512_setzero_ps();
-    transpose16x16(r);
-    for (int64_t j = 0; j < std::min<int64_t>(16, cols - h); ++j) _mm512_mask_storeu_ps(c + (h + j) * ldc, row_mask, r[j]);
+    __m512 r[8], out[16];
+    for (int64_t i = 0; i < 8; ++i) r[i] = i < rows ? _mm512_loadu_ps(t + i * tw + h) : _mm512_setzero_ps();
+    transpose8x16(r, out);
+    for (int64_t j = 0; j < std::min<int64_t>(16, cols - h); ++j) _mm512_mask_storeu_ps(c + (h + j) * ldc, row_mask, out[j]);
   }
 }
 
