@@ -1,5 +1,5 @@
 // weight_gemm on bert-base's four Linear shapes at batch 1 (128 rows) and batch 8 (1024
-// rows), as GFLOP/s and as a fraction of the core's FMA peak (a register-only loop of
+// rows) and ViT-base's at batch 1 (197 rows), as GFLOP/s and as a fraction of the core's FMA peak (a register-only loop of
 // independent fused multiply-adds: what the hardware can do at most, not what a BLAS gets).
 // Weights are cycled through 12 distinct copies, as a forward pass cycles through its layers,
 // so they come from L3 or memory rather than staying cached.
@@ -42,9 +42,14 @@ int main(int argc, char** argv) {
   const double peak = cuddle::kernels::measure_fma_peak_gflops();
   std::printf("{\"threads\": %d, \"isa\": \"%s\", \"fma_peak_gflops\": %.1f, \"shapes\": [\n", threads,
               cuddle::kernels::gemm_isa_name(isa), peak);
-  const Shape shapes[] = {{128, 2304, 768, "qkv"},   {128, 768, 768, "attn-out"},   {128, 3072, 768, "ffn-up"},
-                          {128, 768, 3072, "ffn-down"}, {1024, 2304, 768, "qkv"}, {1024, 768, 768, "attn-out"},
-                          {1024, 3072, 768, "ffn-up"}, {1024, 768, 3072, "ffn-down"}};
+  // bert-base at batch 1 and 8 (128 tokens a sequence), ViT-base at batch 1 (197 tokens).
+  std::vector<Shape> shapes;
+  for (int64_t m : {128, 1024, 197})
+    for (Shape s : {Shape{0, 2304, 768, "qkv"}, Shape{0, 768, 768, "attn-out"}, Shape{0, 3072, 768, "ffn-up"},
+                    Shape{0, 768, 3072, "ffn-down"}}) {
+      s.m = m;
+      shapes.push_back(s);
+    }
   constexpr int kCopies = 12;
   bool first = true;
   for (const Shape& s : shapes) {

@@ -104,6 +104,70 @@ void tile_generic(int64_t k0, int64_t kc, const float* const* wr, const float* c
     for (int j = 0; j < W; ++j) t[i * tw + j] = acc[i][j];
 }
 
+// Dot products for the few activation rows that do not fill a vector (a sequence's last
+// m % 16 rows, or the single row of a decoding step): out[i * MR + j] = sum_k ar[i][k] *
+// wr[j][k], vectorised along K and reduced at the end, so that no padding rows are
+// computed. NA activation rows at a time against one weight micro-panel.
+// (GCC 12 warns about the undefined pass-through inside _mm512_reduce_add_ps, never read)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+template <int MR, int NA>
+__attribute__((target("avx512f"))) void dot_avx512(const float* const* wr, const float* const* ar, int64_t k,
+                                                   float* out) {
+  __m512 acc[NA][MR];
+  for (int i = 0; i < NA; ++i)
+    for (int j = 0; j < MR; ++j) acc[i][j] = _mm512_setzero_ps();
+  for (int64_t kk = 0; kk < k; kk += 16) {
+    const __mmask16 valid = k - kk >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (k - kk)) - 1);
+    __m512 av[NA];
+    for (int i = 0; i < NA; ++i) av[i] = _mm512_maskz_loadu_ps(valid, ar[i] + kk);
+#pragma GCC unroll 6
+    for (int j = 0; j < MR; ++j) {
+      const __m512 wv = _mm512_maskz_loadu_ps(valid, wr[j] + kk);
+      for (int i = 0; i < NA; ++i) acc[i][j] = _mm512_fmadd_ps(av[i], wv, acc[i][j]);
+    }
+  }
+  for (int i = 0; i < NA; ++i)
+    for (int j = 0; j < MR; ++j) out[i * MR + j] = _mm512_reduce_add_ps(acc[i][j]);
+}
+#pragma GCC diagnostic pop
+
+template <int MR, int NA>
+__attribute__((target("avx2,fma"))) void dot_avx2(const float* const* wr, const float* const* ar, int64_t k,
+                                                 float* out) {
+  __m256 acc[NA][MR];
+  for (int i = 0; i < NA; ++i)
+    for (int j = 0; j < MR; ++j) acc[i][j] = _mm256_setzero_ps();
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int64_t kk = 0; kk < k; kk += 8) {
+    const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<int64_t>(8, k - kk))), lane);
+    __m256 av[NA];
+    for (int i = 0; i < NA; ++i) av[i] = _mm256_maskload_ps(ar[i] + kk, valid);
+#pragma GCC unroll 6
+    for (int j = 0; j < MR; ++j) {
+      const __m256 wv = _mm256_maskload_ps(wr[j] + kk, valid);
+      for (int i = 0; i < NA; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], wv, acc[i][j]);
+    }
+  }
+  for (int i = 0; i < NA; ++i)
+    for (int j = 0; j < MR; ++j) {
+      const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[i][j]), _mm256_extractf128_ps(acc[i][j], 1));
+      const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+      out[i * MR + j] = _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
+    }
+}
+
+template <int MR, int NA>
+void dot_generic(const float* const* wr, const float* const* ar, int64_t k, float* out) {
+  for (int i = 0; i < NA; ++i)
+    for (int j = 0; j < MR; ++j) {
+      float sum = 0.f;
+      for (int64_t kk = 0; kk < k; ++kk) sum += ar[i][kk] * wr[j][kk];
+      out[i * MR + j] = sum;
+    }
+}
+
 // Writes rows x cols of a weight-row-major tile (row stride tw) into C, transposed.
 void store_tile(const float* t, int64_t tw, int64_t rows, int64_t cols, float* c, int64_t ldc) {
   for (int64_t j = 0; j < cols; ++j) {
@@ -128,11 +192,16 @@ __attribute__((target("avx512f"))) void store_tile_avx512(const float* t, int64_
 // The tiles of one ISA: MR weight rows by 1 .. max_nv vectors of `lanes` activation rows,
 // so an activation panel is tw = lanes * max_nv rows wide and a last, narrower panel runs
 // only the vectors it fills; [nv - 1][kPrefetch] as above.
-constexpr int kMaxNv = 4;
+constexpr int kMaxNv = 4, kMaxDotRows = 4;
+using Dot = void (*)(const float* const* wr, const float* const* ar, int64_t k, float* out);
 struct IsaTiles {
   int64_t mr, lanes, max_nv;
   Tile by_vectors[kMaxNv][2];
   void (*store)(const float* t, int64_t tw, int64_t rows, int64_t cols, float* c, int64_t ldc);
+  // Dot products of 1 .. max_dot_rows activation rows; a last partial vector of at most
+  // dot_tail rows goes to them instead of being padded to a whole vector.
+  int64_t max_dot_rows, dot_tail;
+  Dot dot[kMaxDotRows];
   int64_t tw() const { return lanes * max_nv; }
 };
 
@@ -144,14 +213,26 @@ const IsaTiles& tiles_for(Isa isa) {
                                 {tile_avx512<6, 2, false>, tile_avx512<6, 2, true>},
                                 {tile_avx512<6, 3, false>, tile_avx512<6, 3, true>},
                                 {tile_avx512<6, 4, false>, tile_avx512<6, 4, true>}},
-                               store_tile_avx512};
+                               store_tile_avx512,
+                               4,
+                               8,
+                               {dot_avx512<6, 1>, dot_avx512<6, 2>, dot_avx512<6, 3>, dot_avx512<6, 4>}};
   static const IsaTiles avx2{6,
                              8,
                              2,
                              {{tile_avx2<6, 1, false>, tile_avx2<6, 1, true>}, {tile_avx2<6, 2, false>, tile_avx2<6, 2, true>}},
-                             store_tile};
-  static const IsaTiles generic{
-      6, 8, 2, {{tile_generic<6, 1>, tile_generic<6, 1>}, {tile_generic<6, 2>, tile_generic<6, 2>}}, store_tile};
+                             store_tile,
+                             2,
+                             4,
+                             {dot_avx2<6, 1>, dot_avx2<6, 2>}};
+  static const IsaTiles generic{6,
+                                8,
+                                2,
+                                {{tile_generic<6, 1>, tile_generic<6, 1>}, {tile_generic<6, 2>, tile_generic<6, 2>}},
+                                store_tile,
+                                2,
+                                4,
+                                {dot_generic<6, 1>, dot_generic<6, 2>}};
   switch (isa) {
     case Isa::Avx512: return avx512;
     case Isa::Avx2: return avx2;
@@ -180,7 +261,7 @@ float* scratch_floats(int slot, size_t n) {
 // Activation panels run in groups of about this many rows against each weight micro-panel:
 // the group's packed K block stays in L2 while the micro-panel, read from L3 or memory once
 // per group, stays in L1 across the group's tiles.
-constexpr int64_t kGroupRows = 256;
+constexpr int64_t kGroupRows = 128;
 
 // K block for a group of `rows` activation rows: the packed group block (rows x kc) should
 // fit a 1 MB L2 with room to spare (768 KB: bert-base's and ViT-base's K = 768 then run as
@@ -211,21 +292,33 @@ WeightRows WeightRows::contiguous(const float* w, int64_t n, int64_t k, GemmIsa 
 
 namespace {
 
-// One weight_gemm call's tiling: activation panels of tw rows (the last one narrower),
-// weight micro-panels of mr rows, K blocks of kc, panels run in groups of `group`.
+// One weight_gemm call's tiling: weight micro-panels of mr rows, K blocks of kc, and
+// activation panels of at most tw rows, run in groups of `group`. A last partial vector of
+// at most tiles.dot_tail rows (`tail`) runs as dot products (run_tail) instead of padded.
+// The panels split the other rows as evenly as whole vectors allow, so that no panel is a
+// short, slow tile: 200 rows run as 64 + 48 + 48 + 40, not as 64 + 64 + 64 + 8.
 struct Plan {
   int64_t m, n, k;
   const IsaTiles& tiles;
-  int64_t mr, tw, tpanels, wpanels, group, kc;
+  int64_t mr, tw, tail, vectors, tpanels, wpanels, group, kc;
   Plan(int64_t m_, const WeightRows& w)
       : m(m_), n(w.n()), k(w.k()), tiles(tiles_for(w.isa())), mr(tiles.mr), tw(tiles.tw()),
-        tpanels((m + tw - 1) / tw), wpanels((n + mr - 1) / mr), group(std::max<int64_t>(1, kGroupRows / tw)),
-        kc(k_block(std::min(tpanels, group) * tw, k)) {}
+        tail(m % tiles.lanes <= tiles.dot_tail ? m % tiles.lanes : 0),
+        vectors((m - tail + tiles.lanes - 1) / tiles.lanes), tpanels((vectors + tiles.max_nv - 1) / tiles.max_nv),
+        wpanels((n + mr - 1) / mr), group(std::max<int64_t>(1, kGroupRows / tw)),
+        kc(k_block(std::max<int64_t>(1, std::min(tpanels, group)) * tw, k)) {}
   int64_t tile_floats() const { return mr * tw; }
+  // First row and width (a whole number of vectors) of activation panel p, and how many of
+  // its rows exist.
+  int64_t panel_row(int64_t p) const {
+    return tiles.lanes * (p * (vectors / tpanels) + std::min(p, vectors % tpanels));
+  }
+  int64_t panel_width(int64_t p) const { return tiles.lanes * (vectors / tpanels + (p < vectors % tpanels ? 1 : 0)); }
+  int64_t panel_rows(int64_t p) const { return std::min(panel_width(p), m - tail - panel_row(p)); }
 };
 
 // Micro-panels [q0, q1) against the packed activation panels [p0, p1) (one group at most;
-// panel p at packed + (p - p0) * tw * kcur) over K block [k0, k0 + kcur). Tiles carry their
+// panel p at packed + (p - p0) * tw * kcur, rows of its own width) over K block [k0, k0 + kcur). Tiles carry their
 // partial sums between K blocks in slot (q - q0) * stride + (p - p0) of `partial`, unless
 // there is one block. After the last block each tile goes to C,
 // transposed, with the activation applied.
@@ -237,23 +330,46 @@ void run_group(const Plan& plan, const WeightRows& w, const float* bias, Activat
                int64_t p0, int64_t p1, const float* packed, int64_t k0, int64_t kcur, PartialSums partial, float* c,
                int64_t ldc) {
   const IsaTiles& tiles = plan.tiles;
-  const int64_t mr = plan.mr, tw = plan.tw, last = k0 + kcur == plan.k;
+  const int64_t mr = plan.mr, tw = plan.tw;
+  const bool last = k0 + kcur == plan.k;
   alignas(64) float local[kMaxMr * kMaxTw];
   for (int64_t q = q0; q < q1; ++q) {
     float b[kMaxMr] = {};
     const int64_t rows = std::min(mr, plan.n - q * mr);
     if (bias) std::copy(bias + q * mr, bias + q * mr + rows, b);
     for (int64_t p = p0; p < p1; ++p) {
-      const int64_t cols = std::min(tw, plan.m - p * tw), nv = (cols + tiles.lanes - 1) / tiles.lanes;
+      const int64_t width = plan.panel_width(p), nv = width / tiles.lanes;
       float* t = partial.slots ? partial.slots + ((q - q0) * partial.stride + p - p0) * plan.tile_floats() : local;
       // The first panel's tile also prefetches the next micro-panel's rows.
       const bool prefetch = p == p0 && q + 1 < q1;
       tiles.by_vectors[nv - 1][prefetch](k0, kcur, w.panel(q), w.panel(prefetch ? q + 1 : q),
-                                         packed + (p - p0) * tw * kcur, tw, b, k0 > 0, t);
+                                         packed + (p - p0) * tw * kcur, width, b, k0 > 0, t);
       if (!last) continue;
       if (act != Activation::Identity)
-        for (int64_t i = 0; i < rows; ++i) activation(act, t + i * tw, nv * tiles.lanes);
-      tiles.store(t, tw, rows, cols, c + p * tw * ldc + q * mr, ldc);
+        for (int64_t i = 0; i < rows; ++i) activation(act, t + i * width, width);
+      tiles.store(t, width, rows, plan.panel_rows(p), c + plan.panel_row(p) * ldc + q * mr, ldc);
+    }
+  }
+}
+
+// The tail rows [m - tail, m) of C against micro-panels [q0, q1), with bias and activation.
+void run_tail(const Plan& plan, const WeightRows& w, const float* bias, Activation act, int64_t q0, int64_t q1,
+              const float* a, int64_t lda, float* c, int64_t ldc) {
+  const IsaTiles& tiles = plan.tiles;
+  const int64_t mr = plan.mr;
+  for (int64_t q = q0; q < q1; ++q) {
+    const int64_t rows = std::min(mr, plan.n - q * mr);
+    for (int64_t r0 = plan.m - plan.tail; r0 < plan.m; r0 += tiles.max_dot_rows) {
+      const int64_t na = std::min(tiles.max_dot_rows, plan.m - r0);
+      const float* ar[kMaxDotRows];
+      for (int64_t i = 0; i < na; ++i) ar[i] = a + (r0 + i) * lda;
+      float out[kMaxDotRows * kMaxMr];
+      tiles.dot[na - 1](w.panel(q), ar, plan.k, out);
+      for (int64_t i = 0; i < na; ++i) {
+        float* ci = c + (r0 + i) * ldc + q * mr;
+        for (int64_t j = 0; j < rows; ++j) ci[j] = out[i * mr + j] + (bias ? bias[q * mr + j] : 0.f);
+        activation(act, ci, rows);
+      }
     }
   }
 }
@@ -270,13 +386,14 @@ void gemm_split_weight(const Plan& plan, const float* a, int64_t lda, const Weig
     const int64_t q0 = plan.wpanels * t / nt, q1 = plan.wpanels * (t + 1) / nt;
     float* partial = kc < k ? scratch_floats(kPartialSlot, static_cast<size_t>((q1 - q0) * tpanels * plan.tile_floats()))
                             : nullptr;
-    for (int64_t k0 = 0; k0 < k; k0 += kc) {
+    for (int64_t k0 = 0; tpanels > 0 && k0 < k; k0 += kc) {
       const int64_t kcur = std::min(kc, k - k0);
 #pragma omp barrier
       // (the previous K block's panels are no longer read by any thread)
 #pragma omp for schedule(static)
       for (int64_t p = 0; p < tpanels; ++p)
-        pack_panel(a, lda, p * tw, std::min(tw, plan.m - p * tw), k0, kcur, tw, w.isa(), packed + p * tw * kcur);
+        pack_panel(a, lda, plan.panel_row(p), plan.panel_rows(p), k0, kcur, plan.panel_width(p), w.isa(),
+                   packed + p * tw * kcur);
       // (implicit barrier after omp for: the block is packed)
       for (int64_t g0 = 0; g0 < tpanels; g0 += plan.group) {
         const int64_t g1 = std::min(tpanels, g0 + plan.group);
@@ -285,6 +402,7 @@ void gemm_split_weight(const Plan& plan, const float* a, int64_t lda, const Weig
                   {partial ? partial + g0 * plan.tile_floats() : nullptr, tpanels}, c, ldc);
       }
     }
+    run_tail(plan, w, bias, act, q0, q1, a, lda, c, ldc);
   }
 }
 
@@ -308,10 +426,12 @@ void gemm_split_rows(const Plan& plan, const float* a, int64_t lda, const Weight
       for (int64_t k0 = 0; k0 < k; k0 += kc) {
         const int64_t kcur = std::min(kc, k - k0);
         for (int64_t p = g0; p < g1; ++p)
-          pack_panel(a, lda, p * tw, std::min(tw, plan.m - p * tw), k0, kcur, tw, w.isa(), packed + (p - g0) * tw * kcur);
+          pack_panel(a, lda, plan.panel_row(p), plan.panel_rows(p), k0, kcur, plan.panel_width(p), w.isa(),
+                     packed + (p - g0) * tw * kcur);
         run_group(plan, w, bias, act, 0, plan.wpanels, g0, g1, packed, k0, kcur, {partial, plan.group}, c, ldc);
       }
     }
+    run_tail(plan, w, bias, act, plan.wpanels * t / nt, plan.wpanels * (t + 1) / nt, a, lda, c, ldc);
   }
 }
 
