@@ -112,26 +112,49 @@ void tile_generic(int64_t k0, int64_t kc, const float* const* wr, const float* c
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+template <int MR, int NA, bool kMasked>
+[[gnu::always_inline]] __attribute__((target("avx512f"))) inline void dot_step_avx512(const float* const* wr,
+                                                                                    const float* const* ar, int64_t kk,
+                                                                                    __mmask16 valid,
+                                                                                    __m512 (&acc)[NA][MR]) {
+  __m512 av[NA];
+  for (int i = 0; i < NA; ++i) av[i] = kMasked ? _mm512_maskz_loadu_ps(valid, ar[i] + kk) : _mm512_loadu_ps(ar[i] + kk);
+#pragma GCC unroll 6
+  for (int j = 0; j < MR; ++j) {
+    const __m512 wv = kMasked ? _mm512_maskz_loadu_ps(valid, wr[j] + kk) : _mm512_loadu_ps(wr[j] + kk);
+    for (int i = 0; i < NA; ++i) acc[i][j] = _mm512_fmadd_ps(av[i], wv, acc[i][j]);
+  }
+}
+
 template <int MR, int NA>
 __attribute__((target("avx512f"))) void dot_avx512(const float* const* wr, const float* const* ar, int64_t k,
                                                    float* out) {
   __m512 acc[NA][MR];
   for (int i = 0; i < NA; ++i)
     for (int j = 0; j < MR; ++j) acc[i][j] = _mm512_setzero_ps();
-  for (int64_t kk = 0; kk < k; kk += 16) {
-    const __mmask16 valid = k - kk >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (k - kk)) - 1);
-    __m512 av[NA];
-    for (int i = 0; i < NA; ++i) av[i] = _mm512_maskz_loadu_ps(valid, ar[i] + kk);
-#pragma GCC unroll 6
-    for (int j = 0; j < MR; ++j) {
-      const __m512 wv = _mm512_maskz_loadu_ps(valid, wr[j] + kk);
-      for (int i = 0; i < NA; ++i) acc[i][j] = _mm512_fmadd_ps(av[i], wv, acc[i][j]);
-    }
-  }
+  // Whole vectors, then a masked last one: masked loads in the main loop made GCC 12 keep
+  // the accumulators in memory (in both ISAs' kernels).
+  const int64_t whole = k / 16 * 16;
+  for (int64_t kk = 0; kk < whole; kk += 16) dot_step_avx512<MR, NA, false>(wr, ar, kk, 0, acc);
+  if (whole < k) dot_step_avx512<MR, NA, true>(wr, ar, whole, static_cast<__mmask16>((1u << (k - whole)) - 1), acc);
   for (int i = 0; i < NA; ++i)
     for (int j = 0; j < MR; ++j) out[i * MR + j] = _mm512_reduce_add_ps(acc[i][j]);
 }
 #pragma GCC diagnostic pop
+
+template <int MR, int NA, bool kMasked>
+[[gnu::always_inline]] __attribute__((target("avx2,fma"))) inline void dot_step_avx2(const float* const* wr,
+                                                                                   const float* const* ar, int64_t kk,
+                                                                                   __m256i valid,
+                                                                                   __m256 (&acc)[NA][MR]) {
+  __m256 av[NA];
+  for (int i = 0; i < NA; ++i) av[i] = kMasked ? _mm256_maskload_ps(ar[i] + kk, valid) : _mm256_loadu_ps(ar[i] + kk);
+#pragma GCC unroll 6
+  for (int j = 0; j < MR; ++j) {
+    const __m256 wv = kMasked ? _mm256_maskload_ps(wr[j] + kk, valid) : _mm256_loadu_ps(wr[j] + kk);
+    for (int i = 0; i < NA; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], wv, acc[i][j]);
+  }
+}
 
 template <int MR, int NA>
 __attribute__((target("avx2,fma"))) void dot_avx2(const float* const* wr, const float* const* ar, int64_t k,
@@ -139,16 +162,12 @@ __attribute__((target("avx2,fma"))) void dot_avx2(const float* const* wr, const 
   __m256 acc[NA][MR];
   for (int i = 0; i < NA; ++i)
     for (int j = 0; j < MR; ++j) acc[i][j] = _mm256_setzero_ps();
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  for (int64_t kk = 0; kk < k; kk += 8) {
-    const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<int64_t>(8, k - kk))), lane);
-    __m256 av[NA];
-    for (int i = 0; i < NA; ++i) av[i] = _mm256_maskload_ps(ar[i] + kk, valid);
-#pragma GCC unroll 6
-    for (int j = 0; j < MR; ++j) {
-      const __m256 wv = _mm256_maskload_ps(wr[j] + kk, valid);
-      for (int i = 0; i < NA; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], wv, acc[i][j]);
-    }
+  const int64_t whole = k / 8 * 8;
+  for (int64_t kk = 0; kk < whole; kk += 8) dot_step_avx2<MR, NA, false>(wr, ar, kk, _mm256_setzero_si256(), acc);
+  if (whole < k) {
+    const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k - whole)),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    dot_step_avx2<MR, NA, true>(wr, ar, whole, valid, acc);
   }
   for (int i = 0; i < NA; ++i)
     for (int j = 0; j < MR; ++j) {
@@ -317,18 +336,47 @@ struct Plan {
   int64_t panel_rows(int64_t p) const { return std::min(panel_width(p), m - tail - panel_row(p)); }
 };
 
+// The operands of one weight_gemm call.
+struct Operands {
+  const float* a;
+  int64_t lda;
+  const WeightRows& w;
+  const float* bias;
+  float* c;
+  int64_t ldc;
+  Activation act;
+};
+
+// The tail rows [m - tail, m) of C against micro-panel q, with bias and activation.
+void run_tail(const Plan& plan, const Operands& op, int64_t q) {
+  const IsaTiles& tiles = plan.tiles;
+  const int64_t mr = plan.mr, rows = std::min(mr, plan.n - q * mr);
+  for (int64_t r0 = plan.m - plan.tail; r0 < plan.m; r0 += tiles.max_dot_rows) {
+    const int64_t na = std::min(tiles.max_dot_rows, plan.m - r0);
+    const float* ar[kMaxDotRows];
+    for (int64_t i = 0; i < na; ++i) ar[i] = op.a + (r0 + i) * op.lda;
+    float out[kMaxDotRows * kMaxMr];
+    tiles.dot[na - 1](op.w.panel(q), ar, plan.k, out);
+    for (int64_t i = 0; i < na; ++i) {
+      float* ci = op.c + (r0 + i) * op.ldc + q * mr;
+      for (int64_t j = 0; j < rows; ++j) ci[j] = out[i * mr + j] + (op.bias ? op.bias[q * mr + j] : 0.f);
+      activation(op.act, ci, rows);
+    }
+  }
+}
+
 // Micro-panels [q0, q1) against the packed activation panels [p0, p1) (one group at most;
-// panel p at packed + (p - p0) * tw * kcur, rows of its own width) over K block [k0, k0 + kcur). Tiles carry their
-// partial sums between K blocks in slot (q - q0) * stride + (p - p0) of `partial`, unless
-// there is one block. After the last block each tile goes to C,
-// transposed, with the activation applied.
+// panel p at packed + (p - p0) * tw * kcur, rows of its own width) over K block [k0, k0 +
+// kcur). Tiles carry their partial sums between K blocks in slot (q - q0) * stride + (p -
+// p0) of `partial`, unless there is one block. After the last block each tile goes to C,
+// transposed, with the activation applied; with `tail_here` the tail rows follow each
+// micro-panel while its weight rows are still in cache.
 struct PartialSums {
   float* slots;     // null: one K block, no partial sums
   int64_t stride;   // slots per micro-panel
 };
-void run_group(const Plan& plan, const WeightRows& w, const float* bias, Activation act, int64_t q0, int64_t q1,
-               int64_t p0, int64_t p1, const float* packed, int64_t k0, int64_t kcur, PartialSums partial, float* c,
-               int64_t ldc) {
+void run_group(const Plan& plan, const Operands& op, int64_t q0, int64_t q1, int64_t p0, int64_t p1,
+               const float* packed, int64_t k0, int64_t kcur, PartialSums partial, bool tail_here) {
   const IsaTiles& tiles = plan.tiles;
   const int64_t mr = plan.mr, tw = plan.tw;
   const bool last = k0 + kcur == plan.k;
@@ -336,48 +384,26 @@ void run_group(const Plan& plan, const WeightRows& w, const float* bias, Activat
   for (int64_t q = q0; q < q1; ++q) {
     float b[kMaxMr] = {};
     const int64_t rows = std::min(mr, plan.n - q * mr);
-    if (bias) std::copy(bias + q * mr, bias + q * mr + rows, b);
+    if (op.bias) std::copy(op.bias + q * mr, op.bias + q * mr + rows, b);
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t width = plan.panel_width(p), nv = width / tiles.lanes;
       float* t = partial.slots ? partial.slots + ((q - q0) * partial.stride + p - p0) * plan.tile_floats() : local;
       // The first panel's tile also prefetches the next micro-panel's rows.
       const bool prefetch = p == p0 && q + 1 < q1;
-      tiles.by_vectors[nv - 1][prefetch](k0, kcur, w.panel(q), w.panel(prefetch ? q + 1 : q),
+      tiles.by_vectors[nv - 1][prefetch](k0, kcur, op.w.panel(q), op.w.panel(prefetch ? q + 1 : q),
                                          packed + (p - p0) * tw * kcur, width, b, k0 > 0, t);
       if (!last) continue;
-      if (act != Activation::Identity)
-        for (int64_t i = 0; i < rows; ++i) activation(act, t + i * width, width);
-      tiles.store(t, width, rows, plan.panel_rows(p), c + plan.panel_row(p) * ldc + q * mr, ldc);
+      if (op.act != Activation::Identity)
+        for (int64_t i = 0; i < rows; ++i) activation(op.act, t + i * width, width);
+      tiles.store(t, width, rows, plan.panel_rows(p), op.c + plan.panel_row(p) * op.ldc + q * mr, op.ldc);
     }
-  }
-}
-
-// The tail rows [m - tail, m) of C against micro-panels [q0, q1), with bias and activation.
-void run_tail(const Plan& plan, const WeightRows& w, const float* bias, Activation act, int64_t q0, int64_t q1,
-              const float* a, int64_t lda, float* c, int64_t ldc) {
-  const IsaTiles& tiles = plan.tiles;
-  const int64_t mr = plan.mr;
-  for (int64_t q = q0; q < q1; ++q) {
-    const int64_t rows = std::min(mr, plan.n - q * mr);
-    for (int64_t r0 = plan.m - plan.tail; r0 < plan.m; r0 += tiles.max_dot_rows) {
-      const int64_t na = std::min(tiles.max_dot_rows, plan.m - r0);
-      const float* ar[kMaxDotRows];
-      for (int64_t i = 0; i < na; ++i) ar[i] = a + (r0 + i) * lda;
-      float out[kMaxDotRows * kMaxMr];
-      tiles.dot[na - 1](w.panel(q), ar, plan.k, out);
-      for (int64_t i = 0; i < na; ++i) {
-        float* ci = c + (r0 + i) * ldc + q * mr;
-        for (int64_t j = 0; j < rows; ++j) ci[j] = out[i * mr + j] + (bias ? bias[q * mr + j] : 0.f);
-        activation(act, ci, rows);
-      }
-    }
+    if (last && tail_here) run_tail(plan, op, q);
   }
 }
 
 // Few rows (a short sequence): the threads pack each K block of all activation panels
 // together, then each runs its share of the weight micro-panels against them.
-void gemm_split_weight(const Plan& plan, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
-                       int64_t ldc, int threads, Activation act) {
+void gemm_split_weight(const Plan& plan, const Operands& op, int threads) {
   const int64_t tw = plan.tw, tpanels = plan.tpanels, k = plan.k, kc = plan.kc;
   float* packed = scratch_floats(kPackedSlot, static_cast<size_t>(tpanels * tw * kc));
 #pragma omp parallel num_threads(threads)
@@ -392,26 +418,27 @@ void gemm_split_weight(const Plan& plan, const float* a, int64_t lda, const Weig
       // (the previous K block's panels are no longer read by any thread)
 #pragma omp for schedule(static)
       for (int64_t p = 0; p < tpanels; ++p)
-        pack_panel(a, lda, plan.panel_row(p), plan.panel_rows(p), k0, kcur, plan.panel_width(p), w.isa(),
+        pack_panel(op.a, op.lda, plan.panel_row(p), plan.panel_rows(p), k0, kcur, plan.panel_width(p), op.w.isa(),
                    packed + p * tw * kcur);
       // (implicit barrier after omp for: the block is packed)
       for (int64_t g0 = 0; g0 < tpanels; g0 += plan.group) {
         const int64_t g1 = std::min(tpanels, g0 + plan.group);
         // (a micro-panel's partial slots cover all panels: this group's start at g0)
-        run_group(plan, w, bias, act, q0, q1, g0, g1, packed + g0 * tw * kcur, k0, kcur,
-                  {partial ? partial + g0 * plan.tile_floats() : nullptr, tpanels}, c, ldc);
+        run_group(plan, op, q0, q1, g0, g1, packed + g0 * tw * kcur, k0, kcur,
+                  {partial ? partial + g0 * plan.tile_floats() : nullptr, tpanels}, g1 == tpanels && plan.tail > 0);
       }
     }
-    run_tail(plan, w, bias, act, q0, q1, a, lda, c, ldc);
+    if (tpanels == 0)  // (only tail rows: a decoding step)
+      for (int64_t q = q0; q < q1; ++q) run_tail(plan, op, q);
   }
 }
 
 // Many rows (a batch): each thread takes its own activation panels, packs them group by
 // group into its own buffer and runs all of W against them: no barriers, and no packed
 // data or output crosses between cores. W is read once per group and thread, which at a
-// full group per thread costs less than the sharing it saves.
-void gemm_split_rows(const Plan& plan, const float* a, int64_t lda, const WeightRows& w, const float* bias, float* c,
-                     int64_t ldc, int threads, Activation act) {
+// full group per thread costs less than the sharing it saves. The last thread also runs
+// the tail rows, with its last group.
+void gemm_split_rows(const Plan& plan, const Operands& op, int threads) {
   const int64_t tw = plan.tw, k = plan.k, kc = plan.kc;
 #pragma omp parallel num_threads(threads)
   {
@@ -426,12 +453,12 @@ void gemm_split_rows(const Plan& plan, const float* a, int64_t lda, const Weight
       for (int64_t k0 = 0; k0 < k; k0 += kc) {
         const int64_t kcur = std::min(kc, k - k0);
         for (int64_t p = g0; p < g1; ++p)
-          pack_panel(a, lda, plan.panel_row(p), plan.panel_rows(p), k0, kcur, plan.panel_width(p), w.isa(),
+          pack_panel(op.a, op.lda, plan.panel_row(p), plan.panel_rows(p), k0, kcur, plan.panel_width(p), op.w.isa(),
                      packed + (p - g0) * tw * kcur);
-        run_group(plan, w, bias, act, 0, plan.wpanels, g0, g1, packed, k0, kcur, {partial, plan.group}, c, ldc);
+        run_group(plan, op, 0, plan.wpanels, g0, g1, packed, k0, kcur, {partial, plan.group},
+                  g1 == plan.tpanels && plan.tail > 0);
       }
     }
-    run_tail(plan, w, bias, act, plan.wpanels * t / nt, plan.wpanels * (t + 1) / nt, a, lda, c, ldc);
   }
 }
 
@@ -453,8 +480,9 @@ void weight_gemm(int64_t m, const float* a, int64_t lda, const WeightRows& w, co
   const bool worth_threads = m * n * k >= (int64_t{1} << 20);
   const int threads = parallel && worth_threads ? omp_get_max_threads() : 1;
   const Plan plan(m, w);
-  if (plan.tpanels >= threads * plan.group) gemm_split_rows(plan, a, lda, w, bias, c, ldc, threads, act);
-  else gemm_split_weight(plan, a, lda, w, bias, c, ldc, threads, act);
+  const Operands op{a, lda, w, bias, c, ldc, act};
+  if (plan.tpanels >= threads * plan.group) gemm_split_rows(plan, op, threads);
+  else gemm_split_weight(plan, op, threads);
 }
 
 }  // namespace cuddle::kernels
