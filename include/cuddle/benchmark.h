@@ -1,5 +1,5 @@
 // Model benchmark: load time, forward latency per batch size, throughput as a fraction of
-// the machine's measured sgemm peak, peak resident memory. What `cuddle bench model` runs;
+// the machine's measured sgemm and FMA peaks, peak resident memory. What `cuddle bench model` runs;
 // the ONNX Runtime comparison around it is bench/model_vs_ort.sh (docs/performance.md).
 #pragma once
 #include <cstdint>
@@ -37,6 +37,7 @@ struct ModelBenchResult {
   double weights_mb = 0;  // parameters as f32
   double gflop_per_sequence = 0;
   double peak_gflops = 0;  // measured sgemm peak on the same threads (0: not measured)
+  double fma_peak_gflops = 0;  // the cores' register-only FMA rate, the hardware ceiling (0: not measured)
   std::optional<double> check_max_abs_diff;
   std::vector<BatchTiming> results;
   double peak_rss_mb = 0;

@@ -30,6 +30,7 @@ nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
                       {"weights_mb", r.weights_mb},
                       {"gflop_per_sequence", r.gflop_per_sequence},
                       {"peak_gflops", r.peak_gflops},
+                      {"fma_peak_gflops", r.fma_peak_gflops},
                       {"peak_rss_mb", r.peak_rss_mb},
                       {"results", nlohmann::json::array()}};
   if (r.check_max_abs_diff) j["check_max_abs_diff"] = *r.check_max_abs_diff;
@@ -37,6 +38,7 @@ nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
     nlohmann::json e = {{"batch", b.batch}, {"reps", b.reps}, {"median_ms", b.median_ms},
                         {"min_ms", b.min_ms}, {"gflops", b.gflops}};
     if (r.peak_gflops > 0) e["fraction_of_peak"] = b.gflops / r.peak_gflops;
+    if (r.fma_peak_gflops > 0) e["fraction_of_fma_peak"] = b.gflops / r.fma_peak_gflops;
     j["results"].push_back(e);
   }
   return j;
@@ -78,7 +80,9 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
     std::printf("load %.1f ms, first forward %.1f ms, weights %.1f MB, peak RSS %.1f MB, %.2f GFLOP per sequence\n",
                 r.load_ms, r.first_forward_ms, r.weights_mb, r.peak_rss_mb, r.gflop_per_sequence);
     if (r.check_max_abs_diff) std::printf("logits max abs diff vs reference %.3g\n", *r.check_max_abs_diff);
-    if (r.peak_gflops > 0) std::printf("machine sgemm peak %.1f GFLOP/s\n", r.peak_gflops);
+    if (r.peak_gflops > 0)
+      std::printf("machine sgemm peak %.1f GFLOP/s (OpenBLAS), FMA peak %.1f GFLOP/s\n", r.peak_gflops,
+                  r.fma_peak_gflops);
     for (const auto& b : r.results)
       std::printf("batch %3lld  median %9.2f ms  min %9.2f ms  %7.1f GFLOP/s%s\n",
                   static_cast<long long>(b.batch), b.median_ms, b.min_ms, b.gflops,

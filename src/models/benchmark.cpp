@@ -11,6 +11,7 @@
 #include "cuddle/models.h"
 #include "cuddle/threading.h"
 #include "kernels/cpu/weight_gemm.h"
+#include "kernels/cpu/fma_peak.h"
 #include "kernels/cpu/sgemm_peak.h"
 
 namespace cuddle {
@@ -99,7 +100,10 @@ ModelBenchResult bench_model(const std::string& dir, const ModelBenchOptions& op
   r.threads = num_threads();
   r.gemm_isa = kernels::gemm_isa_name(kernels::GemmIsa::Best);
   // Before the model is loaded, so its buffers do not add to the model's peak RSS.
-  if (opt.measure_peak) r.peak_gflops = kernels::measure_sgemm_peak_gflops();
+  if (opt.measure_peak) {
+    r.peak_gflops = kernels::measure_sgemm_peak_gflops();
+    r.fma_peak_gflops = kernels::measure_fma_peak_gflops();
+  }
 
   const double t0 = now_ms();
   std::unique_ptr<PreTrainedModel> model = load_model_from_architectures(dir);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/cpu/kernels.h"
+#include "kernels/cpu/fma_peak.h"
 #include "kernels/cpu/weight_gemm.h"
 
 using namespace cuddle::kernels;
@@ -113,4 +114,11 @@ TEST(WeightGemm, FusedActivationMatchesSeparatePass) {
   weight_gemm(m, a.data(), k, rows, bias.data(), plain.data(), n, true);
   activation(cuddle::Activation::Gelu, plain.data(), m * n);
   EXPECT_EQ(fused, plain);
+}
+
+TEST(FmaPeak, MeasuresAPositiveRateWhereTheCpuHasVectorFma) {
+  // The value is a measurement (never compared with a speed); it must exist to be a
+  // denominator wherever the GEMM kernels run vectorised.
+  if (best_gemm_isa() == GemmIsa::Generic) GTEST_SKIP() << "no AVX2/AVX-512 on this CPU";
+  EXPECT_GT(cuddle::kernels::measure_fma_peak_gflops(), 0.0);
 }
