@@ -45,10 +45,11 @@ double measure_fma_peak_gflops() {
   const GemmIsa isa = best_gemm_isa();
   if (isa == GemmIsa::Generic) return 0.0;
   const int lanes = isa == GemmIsa::Avx512 ? 16 : 8;
-  constexpr long kIterations = 20'000'000;
+  constexpr long kIterations = 10'000'000;
   double best = 1e30;
   float sink = 0.f;
-  for (int rep = 0; rep < 3; ++rep) {
+  // Best of several short runs: on a shared machine a run can lose its core for a while.
+  for (int rep = 0; rep < 7; ++rep) {
     const double t0 = omp_get_wtime();
 #pragma omp parallel reduction(+ : sink)
     sink += isa == GemmIsa::Avx512 ? chains_avx512(kIterations) : chains_avx2(kIterations);
