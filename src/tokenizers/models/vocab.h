@@ -2,6 +2,7 @@
 // whose vocab is a {token: id} map (BPE, WordPiece, WordLevel).
 #pragma once
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,8 +20,22 @@ struct StringHash {
 };
 
 // Reads a tokenizer.json `vocab` object, checking every id, and calls add(token, id) for
-// each entry in file order; returns the largest id (0 when empty).
-uint32_t read_vocab(const JsonRef& vocab_object, const std::function<void(std::string_view, uint32_t)>& add);
+// each entry in file order; returns the largest id (0 when empty). A template, so that the
+// per-entry call inlines: it runs once per vocabulary entry at load.
+template <class Add>
+uint32_t read_vocab(const JsonRef& v, Add add) {
+  if (!v.is_object()) v.fail("expected an object of token -> id");
+  uint32_t max_id = 0;
+  for (auto [key, val] : simdjson::dom::object(v.value)) {
+    if (!val.is_int64() && !val.is_uint64()) v.fail("id of token \"" + std::string(key) + "\" is not an integer");
+    const int64_t id = val.is_int64() ? int64_t(val) : static_cast<int64_t>(uint64_t(val));
+    if (id < 0 || id > (int64_t{1} << 31))
+      v.fail("id " + std::to_string(id) + " of token \"" + std::string(key) + "\" is out of range");
+    max_id = std::max(max_id, static_cast<uint32_t>(id));
+    add(key, static_cast<uint32_t>(id));
+  }
+  return max_id;
+}
 // Rejects ids so sparse that an id -> token table would be mostly holes.
 void check_vocab_density(const JsonRef& vocab_object, size_t distinct_tokens, uint32_t max_id);
 

@@ -16,15 +16,10 @@ class WordPiece : public Model {
         prefix_(j.str("continuing_subword_prefix", "##")),
         max_chars_(static_cast<size_t>(j.integer("max_input_chars_per_word", 100))) {
     JsonRef v = j.at("vocab");
-    size_t count = 0, total_bytes = 0;
-    if (v.is_object())
-      for (auto [key, id] : simdjson::dom::object(v.value)) {
-        ++count;
-        total_bytes += key.size();
-      }
+    const size_t count = v.is_object() ? simdjson::dom::object(v.value).size() : 0;
     trie_.reserve(count);  // tokens share prefixes: nodes are nearer the count than the bytes
     std::vector<std::pair<uint32_t, Span>> entries;
-    tokens_.reserve(total_bytes);
+    tokens_.reserve(count * 8);  // (grows if the tokens are longer on average)
     entries.reserve(count);
     uint32_t max_id = read_vocab(v, [&](std::string_view token, uint32_t id) {
       if (trie_.insert(token, id)) ++size_;
