@@ -1,5 +1,11 @@
 // Loading tokenizer.json: each top-level key goes to the factory of its component kind.
+#include <fcntl.h>
 #include <simdjson.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
 
 #include "tokenizers/tokenizer_core.h"
 
@@ -41,9 +47,10 @@ PaddingParams parse_padding(const JsonRef& j) {
 }
 
 // Builds the pipeline from tokenizer.json text that has simdjson's padding after it.
-std::shared_ptr<TokenizerCore> load_padded(const simdjson::padded_string& padded, const std::string& name) {
+// json: len bytes followed by at least simdjson::SIMDJSON_PADDING readable bytes.
+std::shared_ptr<TokenizerCore> load_padded(const char* json, size_t len, const std::string& name) {
   simdjson::dom::parser parser;
-  auto doc = parser.parse(padded);
+  auto doc = parser.parse(json, len, /*realloc_if_needed=*/false);
   if (doc.error()) throw FormatError(name + ": not valid JSON (" + simdjson::error_message(doc.error()) + ")");
   JsonRef root{doc.value_unsafe(), name + ": "};
   if (!root.is_object()) root.fail("expected a JSON object");
@@ -78,14 +85,37 @@ std::shared_ptr<TokenizerCore> load_padded(const simdjson::padded_string& padded
 }  // namespace
 
 std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::string& name) {
-  return load_padded(simdjson::padded_string(json), name);
+  simdjson::padded_string padded(json);
+  return load_padded(padded.data(), padded.size(), name);
 }
 
 std::shared_ptr<TokenizerCore> load_core_file(const std::string& path) {
-  // Read straight into a padded buffer: no stream, no copy before parsing.
+  // The file is mapped when the page holding its end also holds the parser's padding (past
+  // the end of a file its last page reads as zeros): parsing then reads the page cache
+  // directly, with no buffer to allocate, fault in and copy into. Otherwise it is read into
+  // a padded buffer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat st {};
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const bool mappable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+                          static_cast<size_t>(st.st_size) % page != 0 &&
+                          static_cast<size_t>(st.st_size) % page + simdjson::SIMDJSON_PADDING <= page;
+    void* map = mappable ? mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
+                         : MAP_FAILED;
+    ::close(fd);
+    if (map != MAP_FAILED) {
+      struct Unmap {
+        void* p;
+        size_t len;
+        ~Unmap() { munmap(p, len); }
+      } mapped{map, static_cast<size_t>(st.st_size)};
+      return load_padded(static_cast<const char*>(mapped.p), mapped.len, path);
+    }
+  }
   auto text = simdjson::padded_string::load(path);
   if (text.error()) throw IoError(path + ": cannot open tokenizer file");
-  return load_padded(text.value_unsafe(), path);
+  return load_padded(text.value_unsafe().data(), text.value_unsafe().size(), path);
 }
 
 }  // namespace cuddle::tok

@@ -105,6 +105,35 @@ TEST(TokenizerTest, ErrorsNameTheFileAndKey) {
   EXPECT_THROW(Tokenizer::from_file("/nonexistent/tokenizer.json"), cuddle::IoError);
 }
 
+// A vocab id far past the entry count is refused before any id table is sized by it.
+TEST(TokenizerTest, SparseVocabIdsAreRefused) {
+  for (const char* type : {"WordPiece", "WordLevel", "BPE"}) {
+    std::string json = std::string(R"({"model": {"type": ")") + type +
+                       R"(", "unk_token": "a", "vocab": {"a": 0, "b": 2147483647}}})";
+    EXPECT_NE(error_of(json).find("ids are too sparse (max id 2147483647)"), std::string::npos) << type;
+  }
+  // Ids past the count but dense enough are fine; the token named last for an id wins.
+  Tokenizer t = Tokenizer::from_json(
+      R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "x": 7, "y": 7}}})", "ok.json");
+  EXPECT_EQ(t.id_to_token(7), "y");
+  EXPECT_EQ(t.id_to_token(3), std::nullopt);
+  EXPECT_EQ(t.token_to_id("x"), 7u);
+}
+
+// Files are mapped when their last page has room for the parser's padding and read into
+// a buffer otherwise: both ways, and at the boundary, load the same tokenizer.
+TEST(TokenizerTest, FileSizeAroundAPageBoundaryLoadsTheSame) {
+  const std::string json = R"({"model": {"type": "WordLevel", "unk_token": "?", "vocab": {"?": 0, "hi": 1}},
+                               "pre_tokenizer": {"type": "Whitespace"}})";
+  cuddle::test::TempDir dir;
+  for (size_t size : {size_t{4096 - 65}, size_t{4096 - 64}, size_t{4096 - 63}, size_t{4096}, size_t{8192 - 1}}) {
+    std::string padded = json + std::string(size - json.size(), ' ');
+    std::string path = dir.path() + "/t" + std::to_string(size) + ".json";
+    cuddle::test::write_file(path, padded);
+    EXPECT_EQ(Tokenizer::from_file(path).encode("hi there", false).ids, (std::vector<uint32_t>{1, 0})) << size;
+  }
+}
+
 // Merges are resolved in blocks of lookups; the error must still name the first bad one,
 // also when a later one in its block is malformed.
 TEST(TokenizerTest, MergeErrorsNameTheFirstBadMerge) {

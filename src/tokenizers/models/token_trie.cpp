@@ -11,7 +11,7 @@ void TokenTrie::reserve(size_t nodes) {
 
 void TokenTrie::rehash(size_t min_edges) {
   size_t cap = 16;
-  while (cap < 2 * min_edges) cap *= 2;
+  while (2 * cap < 3 * min_edges) cap *= 2;
   if (cap <= edges_.size()) return;
   std::vector<Edge> old = std::move(edges_);
   edges_.assign(cap, Edge{});
@@ -32,7 +32,7 @@ bool TokenTrie::insert(std::string_view token, uint32_t id) {
     uint32_t next = child(node, b);
     if (next == kNone) {
       if (ids_.size() >= (1u << 24) - 1) throw Error("vocabulary too large for a token trie");
-      if (2 * (edge_count_ + 1) > edges_.size()) rehash(2 * (edge_count_ + 1));
+      if (3 * (edge_count_ + 1) > 2 * edges_.size()) rehash(2 * (edge_count_ + 1));
       uint32_t key = node << 8 | b;
       size_t i = slot(key);
       while (edges_[i].key != kNone) i = (i + 1) & mask_;

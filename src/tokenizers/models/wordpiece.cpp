@@ -18,17 +18,21 @@ class WordPiece : public Model {
     JsonRef v = j.at("vocab");
     const size_t count = v.is_object() ? simdjson::dom::object(v.value).size() : 0;
     trie_.reserve(count);  // tokens share prefixes: nodes are nearer the count than the bytes
-    std::vector<std::pair<uint32_t, Span>> entries;
     tokens_.reserve(count * 8);  // (grows if the tokens are longer on average)
-    entries.reserve(count);
+    // Ids are normally 0 .. count - 1; a larger one grows the table, after the sparseness
+    // check so that a hostile id cannot make it huge. Later entries of an id win.
+    by_id_.assign(count, Span{0, TokenTrie::kNone});
     uint32_t max_id = read_vocab(v, [&](std::string_view token, uint32_t id) {
       if (trie_.insert(token, id)) ++size_;
-      entries.push_back({id, {static_cast<uint32_t>(tokens_.size()), static_cast<uint32_t>(token.size())}});
+      if (id >= by_id_.size()) {
+        check_vocab_density(v, count, id);
+        by_id_.resize(size_t{id} + 1, Span{0, TokenTrie::kNone});
+      }
+      by_id_[id] = {static_cast<uint32_t>(tokens_.size()), static_cast<uint32_t>(token.size())};
       tokens_.append(token);
     });
     check_vocab_density(v, size_, max_id);
-    by_id_.assign(size_ == 0 ? 0 : max_id + 1, Span{0, TokenTrie::kNone});
-    for (const auto& [id, span] : entries) by_id_[id] = span;
+    by_id_.resize(size_ == 0 ? 0 : size_t{max_id} + 1);
     continuation_ = trie_.walk(TokenTrie::kRoot, prefix_);
     if (uint32_t unk = trie_.find(unk_); unk != TokenTrie::kNone) unk_id_ = unk;
   }
