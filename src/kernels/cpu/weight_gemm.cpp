@@ -68,7 +68,8 @@ namespace {
 // activation panels of at most tw rows, run in groups of `group`. A last partial vector of
 // at most tiles.dot_tail rows (`tail`) runs as dot products (run_tail) instead of padded.
 // The panels split the other rows as evenly as whole vectors allow, so that no panel is a
-// short, slow tile: 200 rows run as 64 + 48 + 48 + 40, not as 64 + 64 + 64 + 8.
+// short, slow tile: 208 rows run as 64 + 48 + 48 + 48, not as 64 + 64 + 64 + a one-vector
+// panel whose tile has too few accumulators to keep the FMA units busy.
 struct Plan {
   int64_t m, n, k;
   const IsaTiles& tiles;
