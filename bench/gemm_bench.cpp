@@ -1,5 +1,5 @@
 // weight_gemm on bert-base's four Linear shapes at batch 1 (128 rows) and batch 8 (1024
-// rows) and ViT-base's at batch 1 (197 rows), as GFLOP/s and as a fraction of the core's FMA peak (a register-only loop of
+// rows), ViT-base's at batch 1 (197 rows) and one-row products, as GFLOP/s and as a fraction of the core's FMA peak (a register-only loop of
 // independent fused multiply-adds: what the hardware can do at most, not what a BLAS gets).
 // Weights are cycled through 12 distinct copies, as a forward pass cycles through its layers,
 // so they come from L3 or memory rather than staying cached.
@@ -42,9 +42,10 @@ int main(int argc, char** argv) {
   const double peak = cuddle::kernels::measure_fma_peak_gflops();
   std::printf("{\"threads\": %d, \"isa\": \"%s\", \"fma_peak_gflops\": %.1f, \"shapes\": [\n", threads,
               cuddle::kernels::gemm_isa_name(isa), peak);
-  // bert-base at batch 1 and 8 (128 tokens a sequence), ViT-base at batch 1 (197 tokens).
+  // bert-base at batch 1 and 8 (128 tokens a sequence), ViT-base at batch 1 (197 tokens),
+  // and one row (a decoding step, bound by reading the weight: see weight_GBps).
   std::vector<Shape> shapes;
-  for (int64_t m : {128, 1024, 197})
+  for (int64_t m : {128, 1024, 197, 1})
     for (Shape s : {Shape{0, 2304, 768, "qkv"}, Shape{0, 768, 768, "attn-out"}, Shape{0, 3072, 768, "ffn-up"},
                     Shape{0, 768, 3072, "ffn-down"}}) {
       s.m = m;
@@ -70,9 +71,10 @@ int main(int argc, char** argv) {
     std::sort(times.begin(), times.end());
     const double gflop = 2.0 * s.m * s.n * s.k / 1e9, median = times[times.size() / 2], best = times[0];
     std::printf("%s  {\"what\": \"%s\", \"m\": %ld, \"n\": %ld, \"k\": %ld, \"median_us\": %.1f, \"gflops\": %.1f, "
-                "\"fraction_of_peak\": %.3f, \"best_fraction_of_peak\": %.3f}",
+                "\"fraction_of_peak\": %.3f, \"best_fraction_of_peak\": %.3f, \"weight_GBps\": %.1f}",
                 first ? "" : ",\n", s.what, static_cast<long>(s.m), static_cast<long>(s.n), static_cast<long>(s.k),
-                median * 1e6, gflop / median, gflop / median / peak, gflop / best / peak);
+                median * 1e6, gflop / median, gflop / median / peak, gflop / best / peak,
+                4.0 * s.n * s.k / median / 1e9);
     first = false;
   }
   std::printf("\n]}\n");
