@@ -1,6 +1,7 @@
 // weight_gemm on bert-base's four Linear shapes at batch 1 (128 rows) and batch 8 (1024
-// rows), ViT-base's at batch 1 (197 rows) and one-row products, as GFLOP/s and as a fraction of the core's FMA peak (a register-only loop of
-// independent fused multiply-adds: what the hardware can do at most, not what a BLAS gets).
+// rows), ViT-base's at batch 1 (197 rows) and one-row products, as GFLOP/s, as a fraction
+// of the core's FMA peak (a register-only loop of independent fused multiply-adds: what the
+// hardware can do at most, not what a BLAS gets) and as the rate the weight is read at.
 // Weights are cycled through 12 distinct copies, as a forward pass cycles through its layers,
 // so they come from L3 or memory rather than staying cached.
 // usage: gemm_bench [threads] [seconds per shape] [avx512|avx2|generic]
