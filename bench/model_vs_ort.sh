@@ -29,6 +29,7 @@ build/bench/sgemm_peak "$THREADS"
 # ROUNDS > 1 alternates the two runtimes, so that a slow minute of a shared machine lands on
 # both, and reports the median of the per-round ratios.
 ROUNDS="${ROUNDS:-1}"
+: > "$WORK/ratios.jsonl"
 for round in $(seq "$ROUNDS"); do
   echo "== ONNX Runtime 1.30 ($THREADS threads), round $round"
   NODE_PATH="$WORK/ortnode/node_modules" node "$SHARED/anchors/ort_anchor.js" "$FIXTURE" "$WORK/ort-$1" "$THREADS" | tee "$WORK/ort.json"
@@ -44,9 +45,9 @@ for round in $(seq "$ROUNDS"); do
   ' "$PWD/$WORK/ort.json" "$PWD/$WORK/cuddle.json" | tee -a "$WORK/ratios.jsonl"
 done
 node -e '
-const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").slice(-process.argv[2]).map(JSON.parse);
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 const median = k => { const v = lines.map(l => l[k]).sort((a, b) => a - b); const n = v.length;
                       return n % 2 ? v[(n - 1) / 2] : +((v[n / 2 - 1] + v[n / 2]) / 2).toFixed(3); };
 console.log(JSON.stringify({rounds: lines.length, median_ratio_batch1: median("ratio_batch1"),
                             median_ratio_batch8: median("ratio_batch8")}));
-' "$WORK/ratios.jsonl" "$ROUNDS"
+' "$WORK/ratios.jsonl"

@@ -10,9 +10,9 @@
 
 #include "cuddle/models.h"
 #include "cuddle/threading.h"
-#include "kernels/cpu/weight_gemm.h"
 #include "kernels/cpu/fma_peak.h"
 #include "kernels/cpu/sgemm_peak.h"
+#include "kernels/cpu/weight_gemm.h"
 
 namespace cuddle {
 

@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <memory>
-
 #include "tokenizers/tokenizer_core.h"
 
 namespace cuddle::tok {
@@ -46,8 +44,8 @@ PaddingParams parse_padding(const JsonRef& j) {
   return p;
 }
 
-// Builds the pipeline from tokenizer.json text that has simdjson's padding after it.
-// json: len bytes followed by at least simdjson::SIMDJSON_PADDING readable bytes.
+// Builds the pipeline from tokenizer.json text: len bytes followed by at least
+// simdjson::SIMDJSON_PADDING readable bytes.
 std::shared_ptr<TokenizerCore> load_padded(const char* json, size_t len, const std::string& name) {
   simdjson::dom::parser parser;
   auto doc = parser.parse(json, len, /*realloc_if_needed=*/false);
@@ -82,6 +80,30 @@ std::shared_ptr<TokenizerCore> load_padded(const char* json, size_t len, const s
   return core;
 }
 
+// The file parsed where it is mapped, when the page holding its end also holds the parser's
+// padding (past the end of a file its last page reads as zeros): no buffer to allocate,
+// fault in and copy into. Null when it cannot be mapped so. (Not cuddle::MappedFile: this
+// library stays independent of the tensor core.)
+std::shared_ptr<TokenizerCore> load_mapped(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const bool mappable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+                        static_cast<size_t>(st.st_size) % page != 0 &&
+                        static_cast<size_t>(st.st_size) % page + simdjson::SIMDJSON_PADDING <= page;
+  void* map = mappable ? mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
+                       : MAP_FAILED;
+  ::close(fd);
+  if (map == MAP_FAILED) return nullptr;
+  struct Unmap {
+    void* p;
+    size_t len;
+    ~Unmap() { munmap(p, len); }
+  } mapped{map, static_cast<size_t>(st.st_size)};
+  return load_padded(static_cast<const char*>(mapped.p), mapped.len, path);
+}
+
 }  // namespace
 
 std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::string& name) {
@@ -90,29 +112,8 @@ std::shared_ptr<TokenizerCore> load_core(std::string_view json, const std::strin
 }
 
 std::shared_ptr<TokenizerCore> load_core_file(const std::string& path) {
-  // The file is mapped when the page holding its end also holds the parser's padding (past
-  // the end of a file its last page reads as zeros): parsing then reads the page cache
-  // directly, with no buffer to allocate, fault in and copy into. Otherwise it is read into
-  // a padded buffer.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    struct stat st {};
-    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    const bool mappable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-                          static_cast<size_t>(st.st_size) % page != 0 &&
-                          static_cast<size_t>(st.st_size) % page + simdjson::SIMDJSON_PADDING <= page;
-    void* map = mappable ? mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
-                         : MAP_FAILED;
-    ::close(fd);
-    if (map != MAP_FAILED) {
-      struct Unmap {
-        void* p;
-        size_t len;
-        ~Unmap() { munmap(p, len); }
-      } mapped{map, static_cast<size_t>(st.st_size)};
-      return load_padded(static_cast<const char*>(mapped.p), mapped.len, path);
-    }
-  }
+  if (auto core = load_mapped(path)) return core;
+  // Otherwise read into a padded buffer.
   auto text = simdjson::padded_string::load(path);
   if (text.error()) throw IoError(path + ": cannot open tokenizer file");
   return load_padded(text.value_unsafe().data(), text.value_unsafe().size(), path);

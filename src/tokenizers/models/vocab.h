@@ -1,8 +1,8 @@
 // A token <-> id table read from a tokenizer.json `vocab` object, shared by the models
 // whose vocab is a {token: id} map (BPE, WordPiece, WordLevel).
 #pragma once
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
