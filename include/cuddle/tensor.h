@@ -16,6 +16,10 @@
 
 namespace cuddle {
 
+namespace autograd {
+struct Meta;
+}
+
 using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& s);
@@ -105,7 +109,33 @@ class Tensor {
   // Converts element type (any computable type to any computable type; f16/bf16 exact).
   Tensor to(DType dtype) const;
 
+  // Copies src (same shape and dtype, any layout) into this tensor's elements in place:
+  // writes through views. Not recorded by autograd.
+  void copy_(const Tensor& src);
+
   std::string describe() const;  // "F32[2, 3]"
+
+  // ---- autograd (include/cuddle/autograd.h) ----
+  // True for a leaf marked with set_requires_grad and for an op output recorded from one.
+  bool requires_grad() const;
+  // Marks a leaf (a parameter) as requiring grad; its gradients accumulate in grad(). The
+  // mark lives in state shared by the copies made after this call, not those made before.
+  // An op output cannot be changed (ShapeError naming it).
+  Tensor& set_requires_grad(bool on = true);
+  bool is_leaf() const;
+  // The accumulated gradient of a leaf; undefined until a backward reached it.
+  Tensor grad() const;
+  void set_grad(const Tensor& grad);  // undefined clears it (zero_grad with set_to_none)
+  // Gradients of this tensor with respect to every leaf that requires grad, accumulated
+  // into their grad(). `grad` may be omitted only for a one-element tensor (it is then 1).
+  // Frees the recorded graph unless retain_graph; a second backward through a freed graph
+  // is an Error.
+  void backward(bool retain_graph = false) const;
+  void backward(const Tensor& grad, bool retain_graph = false) const;
+  // Same elements, no autograd history.
+  Tensor detach() const;
+  const std::shared_ptr<autograd::Meta>& autograd_meta() const { return autograd_; }
+  void set_autograd_meta(std::shared_ptr<autograd::Meta> meta) { autograd_ = std::move(meta); }
 
  private:
   std::shared_ptr<Storage> storage_;
@@ -113,9 +143,14 @@ class Tensor {
   Shape shape_;
   Shape strides_;
   int64_t offset_ = 0;
+  std::shared_ptr<autograd::Meta> autograd_;  // null for tensors autograd never saw
   static Tensor allocate(const Shape& shape, DType dtype, bool zero);
   int64_t normalize_dim(int64_t d, int64_t ndim_plus = 0) const;
+  // A view with this tensor's offset and no autograd state (the caller records).
   Tensor with_layout(Shape shape, Shape strides, int64_t offset) const;
+  // A view that only inserts or removes a size-1 dimension: its gradient is a reshape.
+  Tensor reshaped_view(Shape shape, Shape strides, const char* op) const;
+  Tensor clone_data() const;  // clone() without recording
 };
 
 Shape contiguous_strides(const Shape& shape);

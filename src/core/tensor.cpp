@@ -1,5 +1,7 @@
 #include "cuddle/tensor.h"
 
+#include "cuddle/autograd.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +10,9 @@
 namespace cuddle {
 
 namespace {
+// True when a view or copy of `t` must record its backward: cheap enough for every view.
+bool records(const Tensor& t) { return t.autograd_meta() && autograd::grad_enabled() && t.requires_grad(); }
+
 
 constexpr size_t kAlignment = 64;
 
@@ -230,6 +235,7 @@ std::vector<int64_t> Tensor::to_int_vector() const {
 
 Tensor Tensor::with_layout(Shape shape, Shape strides, int64_t offset) const {
   Tensor t = *this;
+  t.autograd_.reset();
   t.shape_ = std::move(shape);
   t.strides_ = std::move(strides);
   t.offset_ = offset;
@@ -257,8 +263,15 @@ Tensor Tensor::reshape(const Shape& shape) const {
     throw ShapeError("reshape: " + describe() + " has " + std::to_string(numel()) +
                      " elements, shape " + shape_str(s) + " needs " +
                      std::to_string(shape_numel(s)));
-  if (is_contiguous()) return with_layout(s, contiguous_strides(s), offset_);
-  return contiguous().reshape(s);
+  if (!is_contiguous()) return contiguous().reshape(s);
+  Tensor out = with_layout(s, contiguous_strides(s), offset_);
+  if (records(*this)) {
+    const Shape from = shape_;
+    autograd::record(out, "reshape", {this}, [from](const Tensor& g) {
+      return std::vector<Tensor>{g.reshape(from)};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::transpose(int64_t a, int64_t b) const {
@@ -280,7 +293,15 @@ Tensor Tensor::permute(const std::vector<int64_t>& order) const {
     s[i] = shape_[d];
     st[i] = strides_[d];
   }
-  return with_layout(s, st, offset_);
+  Tensor out = with_layout(s, st, offset_);
+  if (records(*this)) {
+    std::vector<int64_t> inverse(order.size());
+    for (size_t i = 0; i < order.size(); ++i) inverse[static_cast<size_t>(normalize_dim(order[i]))] = static_cast<int64_t>(i);
+    autograd::record(out, "permute", {this}, [inverse](const Tensor& g) {
+      return std::vector<Tensor>{g.permute(inverse)};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const {
@@ -294,7 +315,16 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
   Shape s = shape_, st = strides_;
   s[static_cast<size_t>(d)] = (end - start + step - 1) / step;
   st[static_cast<size_t>(d)] *= step;
-  return with_layout(s, st, offset_ + start * strides_[static_cast<size_t>(d)]);
+  Tensor out = with_layout(s, st, offset_ + start * strides_[static_cast<size_t>(d)]);
+  if (records(*this)) {
+    const Shape from = shape_;
+    autograd::record(out, "slice", {this}, [from, d, start, end, step](const Tensor& g) {
+      Tensor full = zeros(from, g.dtype());
+      full.slice(d, start, end, step).copy_(g);
+      return std::vector<Tensor>{full};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::select(int64_t d, int64_t index) const {
@@ -307,7 +337,16 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   int64_t off = offset_ + index * strides_[static_cast<size_t>(d)];
   s.erase(s.begin() + d);
   st.erase(st.begin() + d);
-  return with_layout(s, st, off);
+  Tensor out = with_layout(s, st, off);
+  if (records(*this)) {
+    const Shape from = shape_;
+    autograd::record(out, "select", {this}, [from, d, index](const Tensor& g) {
+      Tensor full = zeros(from, g.dtype());
+      full.select(d, index).copy_(g);
+      return std::vector<Tensor>{full};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
@@ -316,7 +355,7 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   int64_t stride = static_cast<size_t>(d) < shape_.size() ? strides_[static_cast<size_t>(d)] * shape_[static_cast<size_t>(d)] : 1;
   s.insert(s.begin() + d, 1);
   st.insert(st.begin() + d, stride);
-  return with_layout(s, st, offset_);
+  return reshaped_view(s, st, "unsqueeze");
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
@@ -326,7 +365,18 @@ Tensor Tensor::squeeze(int64_t d) const {
   Shape s = shape_, st = strides_;
   s.erase(s.begin() + d);
   st.erase(st.begin() + d);
-  return with_layout(s, st, offset_);
+  return reshaped_view(s, st, "squeeze");
+}
+
+Tensor Tensor::reshaped_view(Shape shape, Shape strides, const char* op) const {
+  Tensor out = with_layout(std::move(shape), std::move(strides), offset_);
+  if (records(*this)) {
+    const Shape from = shape_;
+    autograd::record(out, op, {this}, [from](const Tensor& g) {
+      return std::vector<Tensor>{g.reshape(from)};
+    });
+  }
+  return out;
 }
 
 Tensor Tensor::contiguous() const {
@@ -335,6 +385,13 @@ Tensor Tensor::contiguous() const {
 }
 
 Tensor Tensor::clone() const {
+  Tensor out = clone_data();
+  if (records(*this))
+    autograd::record(out, "clone", {this}, [](const Tensor& g) { return std::vector<Tensor>{g}; });
+  return out;
+}
+
+Tensor Tensor::clone_data() const {
   if (dtype_bits(dtype_) < 8) {
     Tensor t = zeros(shape_, dtype_);
     std::memcpy(t.raw_data(), raw_data(), nbytes());
@@ -379,7 +436,83 @@ Tensor Tensor::to(DType dtype) const {
   Tensor src = contiguous();
   Tensor out = empty(shape_, dtype);
   convert(dtype_, src.raw_data(), dtype, out.raw_data(), numel());
+  if (records(*this)) {
+    const DType from = dtype_;
+    autograd::record(out, "to", {this}, [from](const Tensor& g) { return std::vector<Tensor>{g.to(from)}; });
+  }
   return out;
+}
+
+void Tensor::copy_(const Tensor& src) {
+  if (src.shape_ != shape_ || src.dtype_ != dtype_)
+    throw ShapeError("copy_: source " + src.describe() + " does not match destination " + describe());
+  if (storage_ && storage_->read_only())
+    throw ShapeError("copy_: destination " + describe() + " is a read-only file mapping");
+  const int64_t n = numel();
+  if (n == 0) return;
+  const int64_t eb = dtype_bits(dtype_) / 8;
+  if (eb == 0) throw ShapeError("copy_: sub-byte dtype " + describe() + " cannot be copied element-wise");
+  const Tensor s = src.contiguous();
+  const auto* from = static_cast<const unsigned char*>(s.raw_data());
+  auto* base = static_cast<unsigned char*>(raw_data());
+  if (is_contiguous()) {
+    std::memcpy(base, from, static_cast<size_t>(n * eb));
+    return;
+  }
+  // Odometer over this tensor's index space; the source is read in logical order.
+  const size_t nd = shape_.size();
+  std::vector<int64_t> idx(nd, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t off = 0;
+    for (size_t k = 0; k < nd; ++k) off += idx[k] * strides_[k];
+    std::memcpy(base + off * eb, from + i * eb, static_cast<size_t>(eb));
+    for (size_t k = nd; k-- > 0;) {
+      if (++idx[k] < shape_[k]) break;
+      idx[k] = 0;
+    }
+  }
+}
+
+bool Tensor::requires_grad() const {
+  return autograd_ && (autograd_->requires_grad || autograd_->grad_fn != nullptr);
+}
+
+Tensor& Tensor::set_requires_grad(bool on) {
+  if (autograd_ && autograd_->grad_fn)
+    throw ShapeError("set_requires_grad: " + describe() + " is the output of " + autograd_->grad_fn->op +
+                     ", not a leaf; only leaves (parameters) can be marked");
+  if (!autograd_) {
+    if (!on) return *this;
+    autograd_ = std::make_shared<autograd::Meta>();
+  }
+  autograd_->requires_grad = on;
+  return *this;
+}
+
+bool Tensor::is_leaf() const { return !autograd_ || !autograd_->grad_fn; }
+
+Tensor Tensor::grad() const { return autograd_ ? autograd_->grad : Tensor(); }
+
+void Tensor::set_grad(const Tensor& grad) {
+  if (grad.defined() && grad.shape() != shape_)
+    throw ShapeError("set_grad: gradient " + grad.describe() + " does not match " + describe());
+  if (!autograd_) {
+    if (!grad.defined()) return;
+    autograd_ = std::make_shared<autograd::Meta>();
+  }
+  autograd_->grad = grad.detach();
+}
+
+void Tensor::backward(bool retain_graph) const { autograd::run_backward(*this, Tensor(), retain_graph); }
+
+void Tensor::backward(const Tensor& grad, bool retain_graph) const {
+  autograd::run_backward(*this, grad, retain_graph);
+}
+
+Tensor Tensor::detach() const {
+  Tensor t = *this;
+  t.autograd_.reset();
+  return t;
 }
 
 std::string Tensor::describe() const { return std::string(dtype_name(dtype_)) + shape_str(shape_); }
