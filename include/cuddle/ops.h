@@ -46,6 +46,11 @@ class LinearWeight {
   // still computes with that tensor's current values.
   bool reads(const Tensor& weight) const;
   const kernels::WeightRows& rows() const { return *rows_; }
+  // For the backward rule: the weights as given, and their f32 contiguous versions.
+  const std::vector<Tensor>& sources() const { return sources_; }
+  const std::vector<Tensor>& weights() const { return weights_; }
+  // True when grad mode is on and a source weight requires grad (linear() then records).
+  bool sources_need_grad() const;
 
  private:
   std::vector<Tensor> sources_;  // as given
@@ -131,5 +136,35 @@ Tensor patchify(const Tensor& x, int64_t patch_size);
 // kernel with a = -0.75, half-pixel source coordinates, taps outside the image clamped to
 // the border (ViT / CLIP interpolate_pos_encoding).
 Tensor interpolate_bicubic(const Tensor& x, int64_t out_h, int64_t out_w);
+
+}  // namespace cuddle::ops
+
+// ---- training (backward rules in src/ops/grad and beside each op) ----
+
+namespace cuddle::ops {
+
+// torch.nn.functional.dropout in training mode: each element is zeroed with probability p
+// and the survivors scaled by 1 / (1 - p); the mask comes from the next stream of
+// cuddle::manual_seed's sequence (include/cuddle/random.h). p = 0 returns x itself.
+Tensor dropout(const Tensor& x, float p);
+
+// Elementwise product of two tensors of one shape; x * s for a scalar s.
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor scale(const Tensor& x, float s);
+// Sum and mean of all elements, as a one-element tensor of shape [].
+Tensor sum(const Tensor& x);
+Tensor mean(const Tensor& x);
+
+// torch.nn.functional.cross_entropy with reduction="mean": logits [N, C], labels [N]
+// integer class ids; labels equal to ignore_index contribute nothing and are not counted.
+// label_smoothing eps mixes the one-hot target with the uniform distribution as torch
+// does. A label outside [0, C) (other than ignore_index) is a ShapeError naming it. All
+// labels ignored gives NaN, as torch.
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels, int64_t ignore_index = -100,
+                     float label_smoothing = 0.0f);
+// Mean squared error between two tensors of one element count (torch's MSELoss).
+Tensor mse_loss(const Tensor& input, const Tensor& target);
+// torch's BCEWithLogitsLoss (mean): target probabilities of the logits' shape.
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target);
 
 }  // namespace cuddle::ops

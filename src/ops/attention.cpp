@@ -4,6 +4,8 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/kernels.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 
 namespace cuddle::ops {
 
@@ -51,9 +53,11 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, int
   const int64_t D = W / num_heads;
   Tensor ctx = Tensor::empty({B, Sq, W});
   const kernels::AttentionShape shape{B, Sq, Sk, num_heads, D, q.strides()[1], k.strides()[1]};
-  kernels::attention(q.data<float>(), k.data<float>(), v.data<float>(), shape,
-                     1.0f / std::sqrt(static_cast<float>(D)),
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  kernels::attention(q.data<float>(), k.data<float>(), v.data<float>(), shape, scale,
                      bias.defined() ? bias.data<float>() : nullptr, causal, ctx.data<float>());
+  if (autograd::needs_grad({&q_in, &k_in, &v_in}))
+    grad::record_attention(ctx, q_in, k_in, v_in, q, k, v, bias, shape, scale, causal);
   return ctx;
 }
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "cuddle/autograd.h"
+
 namespace cuddle::ops::detail {
 
 void fail(std::string_view op, const std::string& detail) {
@@ -12,6 +14,8 @@ Tensor float_input(const Tensor& t, std::string_view op, std::string_view arg) {
   if (!t.defined()) fail(op, std::string(arg) + " is undefined");
   if (!dtype_is_floating(t.dtype()) || !dtype_computable(t.dtype()))
     fail(op, std::string(arg) + " must be floating (f32, f16, bf16, f64), got " + t.describe());
+  // The op records its own node against `t`; the conversion must not add one.
+  autograd::NoGradGuard no_grad;
   if (t.dtype() != DType::F32) return t.to(DType::F32);
   return t.is_contiguous() ? t : t.contiguous();
 }

@@ -1,6 +1,8 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/kernels.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 
 namespace cuddle::ops {
 
@@ -19,6 +21,7 @@ Tensor embedding(const Tensor& weight_in, const Tensor& ids_in) {
   out_shape.push_back(n);
   Tensor y = Tensor::empty(out_shape);
   kernels::embedding(ids.numel(), n, w.data<float>(), p, y.data<float>());
+  if (autograd::needs_grad(weight_in)) grad::record_embedding(y, weight_in, ids);
   return y;
 }
 

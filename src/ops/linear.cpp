@@ -2,6 +2,8 @@
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/weight_gemm.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 
 namespace cuddle::ops {
 
@@ -36,6 +38,9 @@ LinearArgs check_linear(const Tensor& x_in, int64_t n, int64_t k, const std::str
 }  // namespace
 
 Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in, Activation act) {
+  const bool record = autograd::needs_grad({&x_in, &weight_in, &bias_in});
+  // Recorded, the activation is its own node (its rule needs the pre-activation values).
+  if (record && act != Activation::Identity) return activation(linear(x_in, weight_in, bias_in), act);
   Tensor w = detail::float_input(weight_in, "linear", "weight");
   detail::require_dims(w, 2, "linear", "weight");
   const int64_t N = w.size(0), K = w.size(1);
@@ -43,6 +48,7 @@ Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in
   Tensor y = Tensor::empty(a.out_shape);
   kernels::linear(a.x.data<float>(), a.rows, K, w.data<float>(),
                   a.bias.defined() ? a.bias.data<float>() : nullptr, N, act, y.data<float>());
+  if (record) grad::record_linear(y, x_in, {weight_in}, bias_in, a.x, {w});
   return y;
 }
 
@@ -63,6 +69,13 @@ LinearWeight::LinearWeight(const std::vector<Tensor>& stacked) {
   rows_ = std::make_shared<const kernels::WeightRows>(rows, k_);
 }
 
+bool LinearWeight::sources_need_grad() const {
+  if (!autograd::grad_enabled()) return false;
+  for (const Tensor& s : sources_)
+    if (s.requires_grad()) return true;
+  return false;
+}
+
 bool LinearWeight::reads(const Tensor& weight) const {
   if (sources_.size() != 1) return false;
   const Tensor& w = sources_.front();
@@ -72,11 +85,14 @@ bool LinearWeight::reads(const Tensor& weight) const {
 
 Tensor linear(const Tensor& x_in, const LinearWeight& w, const Tensor& bias_in, Activation act) {
   if (w.empty()) fail("linear", "linear weight is empty (not built from a loaded weight)");
+  const bool record = autograd::needs_grad({&x_in, &bias_in}) || w.sources_need_grad();
+  if (record && act != Activation::Identity) return activation(linear(x_in, w, bias_in), act);
   const int64_t N = w.out_features(), K = w.in_features();
   LinearArgs a = check_linear(x_in, N, K, "F32" + shape_str({N, K}), bias_in);
   Tensor y = Tensor::empty(a.out_shape);
   kernels::weight_gemm(a.rows, a.x.data<float>(), K, w.rows(), a.bias.defined() ? a.bias.data<float>() : nullptr,
                        y.data<float>(), N, /*parallel=*/true, act);
+  if (record) grad::record_linear(y, x_in, w.sources(), bias_in, a.x, w.weights());
   return y;
 }
 

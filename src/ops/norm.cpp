@@ -1,6 +1,8 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/kernels.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 
 namespace cuddle::ops {
 
@@ -25,6 +27,8 @@ Tensor norm_impl(const char* op, const Tensor& x_in, const Tensor* residual_in,
   kernels::add_layer_norm(x.data<float>(), r.defined() ? r.data<float>() : nullptr,
                           w.data<float>(), b.data<float>(), n ? x.numel() / n : 0, n, eps,
                           y.data<float>());
+  if (autograd::needs_grad({&x_in, residual_in, &weight_in, &bias_in}))
+    grad::record_layer_norm(y, x_in, residual_in, weight_in, bias_in, x, r, w, eps);
   return y;
 }
 }  // namespace

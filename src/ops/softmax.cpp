@@ -1,6 +1,8 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/kernels.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 
 namespace cuddle::ops {
 
@@ -16,7 +18,9 @@ Tensor softmax(const Tensor& x_in, int64_t dim) {
   Tensor y = last ? x.clone() : x.transpose(dim, nd - 1).contiguous();
   const int64_t n = y.size(-1);
   kernels::softmax(y.data<float>(), n ? y.numel() / n : 0, n);
-  return last ? y : y.transpose(dim, nd - 1).contiguous();
+  if (!last) y = y.transpose(dim, nd - 1).contiguous();
+  if (autograd::needs_grad(x_in)) grad::record_softmax(y, x_in, dim);
+  return y;
 }
 
 }  // namespace cuddle::ops

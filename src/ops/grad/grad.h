@@ -1,0 +1,44 @@
+// Backward rules of the ops: each record_* attaches to an op's output the node that maps
+// its gradient back to the inputs that need one (include/cuddle/autograd.h). The ops call
+// them only when autograd::needs_grad() on their inputs, so inference never gets here.
+//
+// Arguments named *_in are the tensors the caller passed (their autograd state is what
+// the gradients flow to); the others are the f32 contiguous versions the forward computed
+// with, saved (detached) for the rule.
+#pragma once
+#include <vector>
+
+#include "cuddle/activation.h"
+#include "cuddle/tensor.h"
+#include "kernels/cpu/kernels.h"
+
+namespace cuddle::ops::grad {
+
+// y = x W^T + b with W given as stacked row blocks (one block for a plain Linear weight):
+// inputs are x, then each weight block, then the bias (when defined).
+void record_linear(Tensor& y, const Tensor& x_in, const std::vector<Tensor>& weights_in,
+                   const Tensor& bias_in, const Tensor& x, const std::vector<Tensor>& weights);
+
+// c = a + b, b of a's shape or a suffix of it.
+void record_add(Tensor& c, const Tensor& a_in, const Tensor& b_in);
+
+// y = act(x).
+void record_activation(Tensor& y, const Tensor& x_in, const Tensor& x, Activation act);
+
+// y = LayerNorm(x + residual) (residual_in null for the plain form).
+void record_layer_norm(Tensor& y, const Tensor& x_in, const Tensor* residual_in, const Tensor& weight_in,
+                       const Tensor& bias_in, const Tensor& x, const Tensor& residual, const Tensor& weight,
+                       float eps);
+
+// y = softmax(x) along `dim`.
+void record_softmax(Tensor& y, const Tensor& x_in, int64_t dim);
+
+// y = weight[ids]: a leaf weight gets its rows accumulated in place (sparse-friendly).
+void record_embedding(Tensor& y, const Tensor& weight_in, const Tensor& ids);
+
+// ctx = attention(q, k, v) as kernels::attention computed it.
+void record_attention(Tensor& ctx, const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
+                      const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_bias,
+                      const kernels::AttentionShape& shape, float scale, bool causal);
+
+}  // namespace cuddle::ops::grad
