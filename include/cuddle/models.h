@@ -37,6 +37,11 @@ struct ModelInputs {
   // ViT / CLIP: accept images of another size than config.image_size by resizing the
   // position embeddings (transformers' interpolate_pos_encoding argument).
   bool interpolate_pos_encoding = false;
+  // Training targets, as transformers' forward takes them (forward_with_loss): class ids
+  // [B] (or floats [B] / [B, num_labels] for regression and multi-label), token labels
+  // [B, S] with -100 for positions to ignore, masked-LM labels [B, S].
+  Tensor labels;
+  Tensor start_positions, end_positions;  // question answering, [B]
 };
 
 struct ModelOutputs {
@@ -56,6 +61,15 @@ class PreTrainedModel : public nn::Module {
   // transformers' class name, e.g. "BertForSequenceClassification".
   const std::string& class_name() const { return class_name_; }
   ModelTask task() const { return task_; }
+
+  // forward() plus transformers' loss for the task as the first output "loss" when the
+  // inputs carry labels (or start/end positions): sequence classification by
+  // config.problem_type (inferred as transformers does: one label -> regression with MSE,
+  // integer labels -> cross-entropy, else multi-label BCE-with-logits), token
+  // classification and masked LM by cross-entropy ignoring -100, question answering by
+  // the mean of the start and end cross-entropies (positions clamped to the sequence,
+  // out-of-range ones ignored). label_smoothing as TrainingArguments.label_smoothing_factor.
+  ModelOutputs forward_with_loss(const ModelInputs& inputs, float label_smoothing = 0.0f) const;
 
   // Fills the weights from a checkpoint, adapting keys the way transformers does: the
   // base-model prefix (bert., roberta., distilbert.) added or stripped, legacy

@@ -37,6 +37,12 @@ class Module {
   // the place to derive inference-only data such as fused projection weights.
   virtual void on_loaded() {}
 
+  // Training mode for this module and its children (torch's train() / eval()): dropout
+  // is active only in training mode. Modules start in eval mode, as loaded models do.
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
  protected:
   // Declares a parameter owned by this module (a member Tensor); returns it for chaining.
   Tensor& register_parameter(const std::string& name, Tensor& tensor, Shape shape);
@@ -50,7 +56,15 @@ class Module {
   void collect(const std::string& prefix, std::vector<Slot>& out);
   std::vector<Slot> params_;
   std::vector<std::pair<std::string, Module*>> children_;
+  bool training_ = false;
 };
+
+// Prepares a loaded module for fine-tuning: every parameter becomes a writable f32 tensor
+// of its own (weights read in place from the mapped checkpoint are copied to memory once;
+// tied parameters stay one tensor), is marked requires_grad with its key as its autograd
+// name, and on_loaded() runs again so derived data reads the new tensors. Freeze a
+// parameter afterwards with set_requires_grad(false).
+void make_trainable(Module& module);
 
 struct LoadOptions {
   // Missing or unexpected keys are an error (mis-shaped keys always are).
@@ -110,12 +124,11 @@ class LayerNorm : public Module {
   float eps;
 };
 
-// Inference is deterministic: dropout is the identity. Kept so module trees read like
-// transformers' and training can give it a body later.
+// torch.nn.Dropout: ops::dropout in training mode, the identity in eval mode.
 class Dropout : public Module {
  public:
   explicit Dropout(float p = 0.0f) : p(p) {}
-  const Tensor& forward(const Tensor& x) const { return x; }
+  Tensor forward(const Tensor& x) const { return is_training() && p > 0.0f ? ops::dropout(x, p) : x; }
   float p;
 };
 
