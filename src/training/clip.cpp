@@ -1,0 +1,53 @@
+#include <cmath>
+
+#include "cuddle/optim.h"
+
+namespace cuddle::training {
+
+namespace {
+double norm_of(const Tensor& g) {
+  const Tensor c = g.contiguous();
+  const float* p = c.data<float>();
+  double s = 0.0;
+  for (int64_t i = 0; i < c.numel(); ++i) s += static_cast<double>(p[i]) * p[i];
+  return std::sqrt(s);
+}
+}  // namespace
+
+double clip_grad_norm(const std::vector<Parameter>& params, double max_norm) {
+  // torch: the norm of the per-tensor norms.
+  double sq = 0.0;
+  for (const auto& p : params) {
+    const Tensor g = p.tensor.grad();
+    if (!g.defined()) continue;
+    const double n = norm_of(g);
+    sq += n * n;
+  }
+  const double total = std::sqrt(sq);
+  const double coef = max_norm / (total + 1e-6);
+  if (coef < 1.0) {
+    const float c = static_cast<float>(coef);
+    for (const auto& p : params) {
+      Tensor g = p.tensor.grad();
+      if (!g.defined()) continue;
+      float* pg = g.data<float>();
+      for (int64_t i = 0; i < g.numel(); ++i) pg[i] *= c;
+    }
+  }
+  return total;
+}
+
+void check_gradients_finite(const std::vector<Parameter>& params, int64_t step) {
+  for (const auto& p : params) {
+    const Tensor g = p.tensor.grad();
+    if (!g.defined()) continue;
+    const Tensor c = g.contiguous();
+    const float* pg = c.data<float>();
+    for (int64_t i = 0; i < c.numel(); ++i)
+      if (!std::isfinite(pg[i]))
+        throw Error("step " + std::to_string(step) + ": the gradient of " + p.name + " contains " +
+                    (std::isnan(pg[i]) ? "NaN" : "inf") + " (element " + std::to_string(i) + ")");
+  }
+}
+
+}  // namespace cuddle::training
