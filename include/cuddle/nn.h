@@ -32,6 +32,9 @@ class Module {
   };
   // Every parameter of this module and its children, keys prefixed by their path.
   std::vector<Slot> named_parameters();
+  // This module ("") and every descendant with its dotted path, parents before children
+  // (where adapters find the projections they target).
+  std::vector<std::pair<std::string, Module*>> named_modules();
 
   // Called on every module (children first) after load_state_dict filled the parameters:
   // the place to derive inference-only data such as fused projection weights.
@@ -90,6 +93,14 @@ LoadReport load_state_dict(Module& module, const SafetensorsCheckpoint& checkpoi
 
 // ---- building blocks ----
 
+// A learned addition to a Linear's output before its activation, such as a LoRA update
+// (src/peft): Linear::forward then returns act(x W^T + b + delta(x)).
+class LinearAdapter {
+ public:
+  virtual ~LinearAdapter() = default;
+  virtual Tensor delta(const Tensor& x) const = 0;
+};
+
 // y = act(x W^T + b); weight [out, in], bias [out] (optional).
 class Linear : public Module {
  public:
@@ -102,8 +113,11 @@ class Linear : public Module {
   Tensor weight, bias;
   // False when a parent runs this weight itself (a fused Q|K|V projection).
   bool prepare_on_load = true;
+  // Set: forward adds adapter->delta(x) (and parents that fuse this projection stop fusing).
+  std::shared_ptr<const LinearAdapter> adapter;
 
  private:
+  Tensor forward_base(const Tensor& x, Activation act) const;
   ops::LinearWeight gemm_weight_;
 };
 

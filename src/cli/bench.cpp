@@ -1,7 +1,9 @@
 // `cuddle bench model DIR [--seq N] [--batch 1,8] [--reps N] [--check REF] [--json]`:
 // load time, median forward latency per batch size, GFLOP/s as a fraction of the measured
 // sgemm peak, and peak RSS. `cuddle bench tokenizer FILE --corpus TXT [--json]`: load
-// time and single-thread / batch encode throughput (docs/performance.md).
+// time and single-thread / batch encode throughput. `cuddle bench train DIR [--seq N]
+// [--batch N] [--steps N] [--task T] [--json]`: one fine-tuning step against the forward
+// (docs/performance.md).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "cli/command.h"
 #include "cuddle/benchmark.h"
 #include "cuddle/tokenizer_benchmark.h"
+#include "cuddle/train_benchmark.h"
 
 namespace cuddle::cli {
 namespace {
@@ -42,6 +45,44 @@ nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
     j["results"].push_back(e);
   }
   return j;
+}
+
+struct TrainBenchArgs {
+  std::string model;
+  TrainBenchOptions opt;
+  bool no_peak = false;
+  bool json = false;
+};
+
+int run_train_bench(const TrainBenchArgs& a) {
+  TrainBenchOptions opt = a.opt;
+  opt.measure_peak = !a.no_peak;
+  const TrainBenchResult r = bench_train(a.model, opt);
+  nlohmann::json j = {{"model", a.model},
+                      {"class", r.model_class},
+                      {"threads", r.threads},
+                      {"batch", opt.batch},
+                      {"seq", opt.seq},
+                      {"train_step_median_ms", r.train_step_median_ms},
+                      {"forward_ms", r.forward_ms},
+                      {"backward_ms", r.backward_ms},
+                      {"gflop_per_step", r.gflop_per_step},
+                      {"fma_peak_gflops", r.fma_peak_gflops},
+                      {"fraction_of_fma_peak", r.fraction_of_fma_peak},
+                      {"trainable_params", r.trainable_params},
+                      {"peak_rss_mb", r.peak_rss_mb}};
+  if (a.json) {
+    std::cout << j.dump() << "\n";
+    return 0;
+  }
+  std::printf("%s (%s) threads %d, batch %lld x seq %lld, %lld trainable parameters\n", a.model.c_str(),
+              r.model_class.c_str(), r.threads, static_cast<long long>(opt.batch), static_cast<long long>(opt.seq),
+              static_cast<long long>(r.trainable_params));
+  std::printf("forward %.1f ms; train step %.1f ms (backward %.1f ms), %.1f GFLOP per step", r.forward_ms,
+              r.train_step_median_ms, r.backward_ms, r.gflop_per_step);
+  if (r.fma_peak_gflops > 0) std::printf(", %.0f%% of the FMA peak", 100.0 * r.fraction_of_fma_peak);
+  std::printf("; peak RSS %.1f MB\n", r.peak_rss_mb);
+  return 0;
 }
 
 struct TokenizerBenchArgs {
@@ -110,7 +151,22 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
                 r.single_MBps, r.threads, r.batch_MBps);
     return 0;
   };
-  return [model, run_model, run_tokenizer]() { return model->parsed() ? run_model() : run_tokenizer(); };
+  auto* train = cmd->add_subcommand("train", "One fine-tuning step (forward, backward, clip, AdamW) against the forward");
+  auto tr = std::make_shared<TrainBenchArgs>();
+  train->add_option("DIR", tr->model, "model folder with a task head (config.json + safetensors)")->required();
+  train->add_option("--seq", tr->opt.seq, "tokens per sequence")->check(CLI::PositiveNumber);
+  train->add_option("--batch", tr->opt.batch, "sequences per step")->check(CLI::PositiveNumber);
+  train->add_option("--steps", tr->opt.steps, "timed steps after one warm-up step")->check(CLI::PositiveNumber);
+  train->add_option("--task", tr->opt.task,
+                    "head: sequence-classification, token-classification, question-answering, masked-lm "
+                    "(default: the folder's architectures)");
+  train->add_flag("--no-peak", tr->no_peak, "skip measuring the machine's FMA peak");
+  train->add_flag("--json", tr->json, "print JSON");
+  return [model, train, tr, run_model, run_tokenizer]() {
+    if (model->parsed()) return run_model();
+    if (train->parsed()) return run_train_bench(*tr);
+    return run_tokenizer();
+  };
 });
 
 }  // namespace cuddle::cli

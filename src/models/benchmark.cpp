@@ -13,20 +13,23 @@
 #include "kernels/cpu/fma_peak.h"
 #include "kernels/cpu/sgemm_peak.h"
 #include "kernels/cpu/weight_gemm.h"
+#include "models/benchmark_util.h"
 
 namespace cuddle {
 
-namespace {
+namespace bench {
 
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+namespace {
 int64_t json_int(const nlohmann::json& j, std::initializer_list<const char*> keys) {
   for (const char* k : keys)
     if (j.contains(k) && j[k].is_number_integer()) return j[k].get<int64_t>();
   return 0;
 }
+}  // namespace
 
 // Multiply-adds of one sequence: every 2-D weight but the embedding tables runs once per
 // token, except the pooler / classifier heads that read one token; a ViT's patch
@@ -50,6 +53,26 @@ double flops_per_sequence(PreTrainedModel& model, int64_t seq) {
   const double layers = double(json_int(cfg, {"num_hidden_layers", "n_layers"}));
   return flops + 4.0 * double(seq) * double(seq) * hidden * layers;
 }
+
+// Deterministic token ids spread over the vocabulary (no padding).
+Tensor synthetic_ids(int64_t batch, int64_t seq, int64_t vocab) {
+  Tensor ids = Tensor::empty({batch, seq}, DType::I64);
+  int64_t* p = ids.data<int64_t>();
+  for (int64_t i = 0; i < batch * seq; ++i) p[i] = (1000 + 7919 * i) % std::max<int64_t>(vocab, 1);
+  return ids;
+}
+
+double peak_rss_mb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_maxrss) / 1024.0;
+}
+
+}  // namespace bench
+
+using namespace bench;
+
+namespace {
 
 // The first row of `t`, `batch` times: ids as i64, pixels as f32.
 Tensor repeat_row(const Tensor& t, int64_t batch) {
@@ -77,20 +100,6 @@ Tensor synthetic_pixels(int64_t batch, const nlohmann::json& cfg) {
   float* p = t.data<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = float((i * 7919) % 2000) / 1000.0f - 1.0f;
   return t;
-}
-
-// Deterministic token ids spread over the vocabulary (no padding).
-Tensor synthetic_ids(int64_t batch, int64_t seq, int64_t vocab) {
-  Tensor ids = Tensor::empty({batch, seq}, DType::I64);
-  int64_t* p = ids.data<int64_t>();
-  for (int64_t i = 0; i < batch * seq; ++i) p[i] = (1000 + 7919 * i) % std::max<int64_t>(vocab, 1);
-  return ids;
-}
-
-double peak_rss_mb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_maxrss) / 1024.0;
 }
 
 }  // namespace

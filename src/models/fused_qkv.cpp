@@ -29,10 +29,11 @@ void FusedQkv::build() {
 
 Tensor FusedQkv::context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask,
                          bool causal) const {
-  // A trainable model runs the three projections on their own: each weight and bias then
-  // records its own gradient, and the values optimisers update in place are read as they
-  // are now (the fused bias is a copy made at load).
-  if (q_.weight.requires_grad() || k_.weight.requires_grad() || v_.weight.requires_grad())
+  // A trainable or adapted model runs the three projections on their own: each weight and
+  // bias then records its own gradient, the values optimisers update in place are read as
+  // they are now (the fused bias is a copy made at load), and adapters apply.
+  if (q_.weight.requires_grad() || k_.weight.requires_grad() || v_.weight.requires_grad() || q_.adapter ||
+      k_.adapter || v_.adapter)
     return ops::attention(q_.forward(x), k_.forward(x), v_.forward(x), num_heads, attention_mask, causal);
   const int64_t W = q_.weight.size(0);
   Tensor qkv = ops::linear(x, weight_, bias_);

@@ -10,6 +10,15 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
 }
 
 Tensor Linear::forward(const Tensor& x, Activation act) const {
+  if (adapter) {
+    const Tensor base = forward_base(x, Activation::Identity);
+    const Tensor y = ops::add(base, adapter->delta(x));
+    return act == Activation::Identity ? y : ops::activation(y, act);
+  }
+  return forward_base(x, act);
+}
+
+Tensor Linear::forward_base(const Tensor& x, Activation act) const {
   if (!gemm_weight_.empty() && gemm_weight_.reads(weight)) return ops::linear(x, gemm_weight_, bias, act);
   return ops::linear(x, weight, bias, act);
 }
