@@ -25,12 +25,14 @@ BertEmbeddings::BertEmbeddings(const BertConfig& c, PositionIds positions)
       position_embeddings(c.max_position_embeddings, c.hidden_size),
       token_type_embeddings(c.type_vocab_size, c.hidden_size),
       LayerNorm(c.hidden_size, static_cast<float>(c.layer_norm_eps)),
+      dropout(static_cast<float>(c.hidden_dropout_prob)),
       positions_(positions),
       padding_idx_(c.pad_token_id.value_or(0)) {
   register_module("word_embeddings", word_embeddings);
   register_module("position_embeddings", position_embeddings);
   register_module("token_type_embeddings", token_type_embeddings);
   register_module("LayerNorm", LayerNorm);
+  register_module("dropout", dropout);
 }
 
 int64_t BertEmbeddings::max_sequence_length() const {
@@ -65,7 +67,7 @@ Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type
       token_type_ids.defined() ? token_type_ids : Tensor::zeros(input_ids.shape(), DType::I64);
   // transformers' order: (word + token_type) + position, then LayerNorm.
   Tensor e = ops::add(word_embeddings.forward(input_ids), token_type_embeddings.forward(types));
-  return LayerNorm.forward(e, position_embeddings.forward(position_ids(input_ids)));
+  return dropout.forward(LayerNorm.forward(e, position_embeddings.forward(position_ids(input_ids))));
 }
 
 // ---- attention ----
@@ -85,18 +87,19 @@ Tensor BertSelfAttention::forward(const Tensor& x, const Tensor& attention_mask)
   return qkv_.context(x, heads_, attention_mask);
 }
 
-BertResidualOutput::BertResidualOutput(int64_t in, int64_t out, double eps)
-    : dense(in, out), LayerNorm(out, static_cast<float>(eps)) {
+BertResidualOutput::BertResidualOutput(int64_t in, int64_t out, double eps, double dropout_p)
+    : dense(in, out), LayerNorm(out, static_cast<float>(eps)), dropout(static_cast<float>(dropout_p)) {
   register_module("dense", dense);
   register_module("LayerNorm", LayerNorm);
+  register_module("dropout", dropout);
 }
 
 Tensor BertResidualOutput::forward(const Tensor& x, const Tensor& residual) const {
-  return LayerNorm.forward(dense.forward(x), residual);
+  return LayerNorm.forward(dropout.forward(dense.forward(x)), residual);
 }
 
 BertAttention::BertAttention(const BertConfig& c)
-    : self(c), output(c.hidden_size, c.hidden_size, c.layer_norm_eps) {
+    : self(c), output(c.hidden_size, c.hidden_size, c.layer_norm_eps, c.hidden_dropout_prob) {
   register_module("self", self);
   register_module("output", output);
 }
@@ -111,7 +114,7 @@ BertIntermediate::BertIntermediate(const BertConfig& c)
 }
 
 BertLayer::BertLayer(const BertConfig& c)
-    : attention(c), intermediate(c), output(c.intermediate_size, c.hidden_size, c.layer_norm_eps) {
+    : attention(c), intermediate(c), output(c.intermediate_size, c.hidden_size, c.layer_norm_eps, c.hidden_dropout_prob) {
   register_module("attention", attention);
   register_module("intermediate", intermediate);
   register_module("output", output);

@@ -24,6 +24,7 @@ class BertEmbeddings : public nn::Module {
   int64_t max_sequence_length() const;
   nn::Embedding word_embeddings, position_embeddings, token_type_embeddings;
   nn::LayerNorm LayerNorm;
+  nn::Dropout dropout;  // hidden_dropout_prob, active in training mode only
 
  private:
   Tensor position_ids(const Tensor& input_ids) const;
@@ -46,10 +47,11 @@ class BertSelfAttention : public nn::Module {
 // dense + dropout + LayerNorm(x + residual): BertSelfOutput and BertOutput alike.
 class BertResidualOutput : public nn::Module {
  public:
-  BertResidualOutput(int64_t in, int64_t out, double eps);
+  BertResidualOutput(int64_t in, int64_t out, double eps, double dropout_p);
   Tensor forward(const Tensor& x, const Tensor& residual) const;
   nn::Linear dense;
   nn::LayerNorm LayerNorm;
+  nn::Dropout dropout;
 };
 
 class BertAttention : public nn::Module {

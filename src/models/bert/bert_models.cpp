@@ -86,17 +86,20 @@ class BertForSequenceClassification : public BertFamilyModel {
   explicit BertForSequenceClassification(std::shared_ptr<const ModelConfig> config)
       : BertFamilyModel(config, kBert, "ForSequenceClassification",
                         ModelTask::SequenceClassification, true, false),
-        classifier(bert_config().hidden_size, config->num_labels) {
+        classifier(bert_config().hidden_size, config->num_labels),
+        dropout(static_cast<float>(bert_config().classifier_dropout.value_or(bert_config().hidden_dropout_prob))) {
     register_module("classifier", classifier);
+    register_module("dropout", dropout);
   }
   ModelOutputs forward(const ModelInputs& in, bool output_hidden_states) const override {
     auto r = backbone_.forward(in, class_name());
     ModelOutputs out;
-    out.tensors.emplace_back("logits", classifier.forward(r.pooled));
+    out.tensors.emplace_back("logits", classifier.forward(dropout.forward(r.pooled)));
     if (output_hidden_states) out.add_hidden_states(r.hidden_states);
     return out;
   }
   nn::Linear classifier;
+  nn::Dropout dropout;  // classifier_dropout, else hidden_dropout_prob
 };
 
 // cls.predictions: transform (dense, act, LayerNorm), then the decoder, whose weight is
