@@ -155,6 +155,13 @@ Tensor scale(const Tensor& x, float s);
 Tensor sum(const Tensor& x);
 Tensor mean(const Tensor& x);
 
+// torch.nn.functional.batch_norm in training mode over dimension 1 of x [B, C, ...]: each
+// channel normalised by its batch mean and biased variance; running_mean / running_var
+// (when defined: writable contiguous f32 [C]) updated in place with `momentum` as torch
+// does, the variance unbiased (n / (n - 1)). weight / bias may be undefined (ones / zeros).
+Tensor batch_norm_train(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight,
+                        const Tensor& bias, float momentum = 0.1f, float eps = 1e-5f);
+
 // torch.nn.functional.cross_entropy with reduction="mean": logits [N, C], labels [N]
 // integer class ids; labels equal to ignore_index contribute nothing and are not counted.
 // label_smoothing eps mixes the one-hot target with the uniform distribution as torch

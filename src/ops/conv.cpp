@@ -1,6 +1,8 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/spatial.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 #include "ops/window.h"
 
 namespace cuddle::ops {
@@ -9,6 +11,12 @@ using detail::fail;
 
 Tensor conv2d(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in,
               const Conv2dOptions& o) {
+  const bool record = autograd::needs_grad({&x_in, &weight_in, &bias_in});
+  if (record && o.act != Activation::Identity) {
+    Conv2dOptions plain = o;
+    plain.act = Activation::Identity;
+    return activation(conv2d(x_in, weight_in, bias_in, plain), o.act);
+  }
   Tensor x = detail::float_input(x_in, "conv2d", "input");
   Tensor w = detail::float_input(weight_in, "conv2d", "weight");
   detail::require_dims(x, 4, "conv2d", "input");
@@ -31,6 +39,7 @@ Tensor conv2d(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in
   Tensor y = Tensor::empty({s.B, O, s.OH, s.OW});
   kernels::conv2d(x.data<float>(), s, w.data<float>(), O, o.groups,
                   bias.defined() ? bias.data<float>() : nullptr, o.act, y.data<float>());
+  if (record) grad::record_conv2d(y, x_in, weight_in, bias_in, x, w, s, o.groups);
   return y;
 }
 

@@ -1,5 +1,7 @@
 #include "cuddle/ops.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 
 namespace cuddle::ops {
 
@@ -24,6 +26,7 @@ Tensor patchify(const Tensor& x_in, int64_t p) {
             for (int64_t j = 0; j < p; ++j) *row++ = line[j];
           }
       }
+  if (autograd::needs_grad(x_in)) grad::record_patchify(out, x_in, p);
   return out;
 }
 

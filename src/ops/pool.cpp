@@ -1,6 +1,8 @@
 #include "cuddle/ops.h"
 #include "kernels/cpu/spatial.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
+#include "cuddle/autograd.h"
 #include "ops/window.h"
 
 namespace cuddle::ops {
@@ -18,6 +20,7 @@ Tensor max_pool2d(const Tensor& x_in, std::array<int64_t, 2> kernel, std::array<
   const kernels::Window2d s = detail::window2d("max_pool2d", x, kernel, stride, padding, {1, 1});
   Tensor y = Tensor::empty({s.B, s.C, s.OH, s.OW});
   kernels::max_pool2d(x.data<float>(), s, y.data<float>());
+  if (autograd::needs_grad(x_in)) grad::record_max_pool2d(y, x_in, x, s);
   return y;
 }
 
@@ -33,6 +36,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x_in, std::array<int64_t, 2> output_siz
   Tensor y = Tensor::empty({B, C, output_size[0], output_size[1]});
   kernels::adaptive_avg_pool2d(x.data<float>(), B, C, x.size(2), x.size(3), output_size[0],
                                output_size[1], y.data<float>());
+  if (autograd::needs_grad(x_in)) grad::record_adaptive_avg_pool2d(y, x_in);
   return y;
 }
 

@@ -25,6 +25,8 @@ struct Case {
   nlohmann::json params;  // "op" and its settings, read by torch_ops.py
   Inputs inputs;          // F32 inputs get gradients; ids / labels / mask / gy do not
   std::function<Tensor(const Inputs&)> run;
+  // Further results to compare after the run, by the names torch_ops.py writes them under.
+  std::function<NamedTensors()> extra = nullptr;
 };
 
 std::mt19937 rng(1234);
@@ -39,7 +41,7 @@ Tensor randn(const Shape& s, float scale = 1.0f) {
 Tensor ints(const Shape& s, std::vector<int64_t> v) { return Tensor::from_vector(v, s); }
 
 bool differentiable(const std::string& name) {
-  return name != "gy" && name != "ids" && name != "labels" && name != "mask";
+  return name != "gy" && name != "ids" && name != "labels" && name != "mask" && name != "rm" && name != "rv";
 }
 
 std::map<std::string, Case> cases() {
@@ -107,6 +109,42 @@ std::map<std::string, Case> cases() {
                    [](const Inputs& t) { return ops::mse_loss(t.at("x"), t.at("y")); }};
   c["bce_with_logits"] = {{{"op", "bce_with_logits"}}, {{"x", randn({3, 4}, 3.0f)}, {"y", randn({3, 4}, 0.3f)}},
                           [](const Inputs& t) { return ops::binary_cross_entropy_with_logits(t.at("x"), t.at("y")); }};
+  {
+    ops::Conv2dOptions o;
+    o.stride = {2, 1};
+    o.padding = {1, 2};
+    o.groups = 2;
+    c["conv2d_grouped"] = {{{"op", "conv2d"}, {"stride", {2, 1}}, {"padding", {1, 2}}, {"groups", 2}, {"act", "linear"}},
+                           {{"x", randn({2, 4, 7, 6})}, {"w", randn({6, 2, 3, 3}, 0.3f)}, {"b", randn({6})},
+                            {"gy", randn({2, 6, 4, 8})}},
+                           [o](const Inputs& t) { return ops::conv2d(t.at("x"), t.at("w"), t.at("b"), o); }};
+    ops::Conv2dOptions r;
+    r.act = Activation::Relu;
+    c["conv2d_relu"] = {{{"op", "conv2d"}, {"stride", {1, 1}}, {"padding", {0, 0}}, {"groups", 1}, {"act", "relu"}},
+                        {{"x", randn({1, 3, 5, 5})}, {"w", randn({4, 3, 2, 2}, 0.3f)}, {"gy", randn({1, 4, 4, 4})}},
+                        [r](const Inputs& t) { return ops::conv2d(t.at("x"), t.at("w"), Tensor(), r); }};
+  }
+  c["max_pool2d"] = {{{"op", "max_pool2d"}},
+                     {{"x", randn({2, 3, 7, 8})}, {"gy", randn({2, 3, 4, 4})}},
+                     [](const Inputs& t) { return ops::max_pool2d(t.at("x"), {3, 3}, {2, 2}, {1, 1}); }};
+  c["adaptive_avg_pool2d"] = {{{"op", "adaptive_avg_pool2d"}, {"size", {2, 3}}},
+                              {{"x", randn({2, 3, 5, 7})}, {"gy", randn({2, 3, 2, 3})}},
+                              [](const Inputs& t) { return ops::adaptive_avg_pool2d(t.at("x"), {2, 3}); }};
+  c["patchify"] = {{{"op", "patchify"}, {"p", 3}},
+                   {{"x", randn({2, 2, 7, 7})}, {"gy", randn({2, 4, 18})}},
+                   [](const Inputs& t) { return ops::patchify(t.at("x"), 3); }};
+  {
+    auto rm = std::make_shared<Tensor>(), rv = std::make_shared<Tensor>();
+    Inputs in{{"x", randn({4, 3, 5, 5}, 2.0f)}, {"w", randn({3})}, {"b", randn({3})}, {"gy", randn({4, 3, 5, 5})},
+              {"rm", randn({3})}, {"rv", Tensor::full({3}, 1.5f)}};
+    c["batch_norm_train"] = {{{"op", "batch_norm_train"}, {"momentum", 0.1}, {"eps", 1e-5}}, in,
+                             [rm, rv](const Inputs& t) {
+                               *rm = t.at("rm").detach().clone();
+                               *rv = t.at("rv").detach().clone();
+                               return ops::batch_norm_train(t.at("x"), *rm, *rv, t.at("w"), t.at("b"), 0.1f, 1e-5f);
+                             },
+                             [rm, rv] { return NamedTensors{{"running_mean", *rm}, {"running_var", *rv}}; }};
+  }
   // Optimisers: three steps from the same weights with the same gradients.
   for (const std::string kind : {"adamw", "sgd"}) {
     nlohmann::json p{{"op", "optimizer"}, {"kind", kind}, {"lr", 0.01}, {"wd", 0.05}, {"steps", 3},
@@ -171,6 +209,8 @@ TEST(OpGradTorch, OutputsAndGradientsMatchPyTorch) {
       continue;
     }
     expect_close(out, ref.tensor(name + ".out"), name + " output");
+    if (c.extra)
+      for (const auto& [k, t] : c.extra()) expect_close(t, ref.tensor(name + "." + k), name + " " + k);
     if (in.count("gy")) out.backward(in.at("gy"));
     else out.backward();
     for (const auto& [k, t] : in)

@@ -92,6 +92,23 @@ def run(op, p, t):
         return F.embedding(t["ids"], t["w"])
     if op == "attention":
         return attention(t["q"], t["k"], t["v"], p["heads"], t.get("mask"), p["causal"])
+    if op == "conv2d":
+        y = F.conv2d(t["x"], t["w"], t.get("b"), stride=tuple(p["stride"]), padding=tuple(p["padding"]),
+                     groups=p["groups"])
+        return activation(p["act"], y)
+    if op == "max_pool2d":
+        return F.max_pool2d(t["x"], 3, 2, 1)
+    if op == "adaptive_avg_pool2d":
+        return F.adaptive_avg_pool2d(t["x"], tuple(p["size"]))
+    if op == "patchify":
+        x, k = t["x"], p["p"]
+        B, C, H, W = x.shape
+        x = x[:, :, : H // k * k, : W // k * k]
+        x = x.reshape(B, C, H // k, k, W // k, k).permute(0, 2, 4, 1, 3, 5)
+        return x.reshape(B, (H // k) * (W // k), C * k * k)
+    if op == "batch_norm_train":
+        return F.batch_norm(t["x"], t["rm"], t["rv"], t["w"], t["b"], training=True, momentum=p["momentum"],
+                            eps=p["eps"])
     if op == "cross_entropy":
         return F.cross_entropy(t["logits"], t["labels"], ignore_index=-100, label_smoothing=p["smoothing"])
     if op == "mse_loss":
@@ -123,12 +140,15 @@ def main():
             for k, v in optimizer_case(c, t).items():
                 results[name + "." + k] = v
             continue
-        grads = [k for k in t if k not in ("gy", "ids", "labels", "mask")]
+        grads = [k for k in t if k not in ("gy", "ids", "labels", "mask", "rm", "rv")]
         for k in grads:
             t[k] = t[k].clone().requires_grad_(True)
         y = run(c["op"], c, t)
         y.backward(t["gy"] if "gy" in t else None)
         results[name + ".out"] = y
+        if c["op"] == "batch_norm_train":  # updated in place by F.batch_norm
+            results[name + ".running_mean"] = t["rm"]
+            results[name + ".running_var"] = t["rv"]
         for k in grads:
             results[name + ".grad." + k] = t[k].grad
     write_safetensors(sys.argv[2], results)

@@ -6,8 +6,6 @@
 
 namespace cuddle::kernels {
 
-namespace {
-// col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside).
 void im2col(const float* x, int64_t channels, const Window2d& s, float* col) {
   const int64_t rows = channels * s.kh * s.kw, P = s.OH * s.OW;
 #pragma omp parallel for schedule(static) if (rows * P > 32768)
@@ -30,7 +28,6 @@ void im2col(const float* x, int64_t channels, const Window2d& s, float* col) {
     }
   }
 }
-}  // namespace
 
 void conv2d(const float* x, const Window2d& s, const float* w, int64_t out_channels,
             int64_t groups, const float* bias, Activation act, float* y) {

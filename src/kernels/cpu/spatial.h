@@ -15,6 +15,10 @@ struct Window2d {
   int64_t OH, OW;
 };
 
+// col[(c*kh + i)*kw + j, oh*OW + ow] = x[c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside)
+// for `channels` planes of one image.
+void im2col(const float* x, int64_t channels, const Window2d& s, float* col);
+
 // y[B, O, OH, OW] = act(conv(x[B, C, H, W], w[O, C/groups, kh, kw]) + bias[O]); bias may be
 // null. Each (image, group) is one GEMM of the weight [O/g, C/g*kh*kw] against the im2col
 // matrix [C/g*kh*kw, OH*OW], which gives NCHW output directly; a 1x1 stride-1 unpadded

@@ -42,3 +42,19 @@ void record_attention(Tensor& ctx, const Tensor& q_in, const Tensor& k_in, const
                       const kernels::AttentionShape& shape, float scale, bool causal);
 
 }  // namespace cuddle::ops::grad
+
+namespace cuddle::kernels {
+struct Window2d;
+}
+
+namespace cuddle::ops::grad {
+
+// y = conv2d(x, w, b) before any activation (the op records the activation on its own).
+void record_conv2d(Tensor& y, const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, const Tensor& x,
+                   const Tensor& w, const kernels::Window2d& s, int64_t groups);
+void record_max_pool2d(Tensor& y, const Tensor& x_in, const Tensor& x, const kernels::Window2d& s);
+void record_adaptive_avg_pool2d(Tensor& y, const Tensor& x_in);
+// out = patchify(x, p): the gradient scatters back (the remainder rows / columns get zero).
+void record_patchify(Tensor& out, const Tensor& x_in, int64_t p);
+
+}  // namespace cuddle::ops::grad
