@@ -15,6 +15,7 @@ PACKAGES=(
   libpcre2-dev libutf8proc-dev        # tokenizers: regex with JIT, Unicode
   libjpeg62-turbo-dev libpng-dev      # images, decoded as Pillow decodes them
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev  # Hub client and server
+  libflatbuffers-dev flatbuffers-compiler  # Arrow IPC metadata (datasets)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
