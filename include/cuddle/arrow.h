@@ -221,6 +221,10 @@ Json value_to_json(const ArrayData& a, int64_t i);
 // all null -> null.
 TypePtr infer_type(const std::vector<const Json*>& values);
 
+// One array of `values` (JSON as value_to_json gives them) of `type`, or of the type
+// infer_type gives when `type` is null. Throws ShapeError naming the value that does not fit.
+ArrayPtr array_from_json(const std::vector<const Json*>& values, TypePtr type = nullptr);
+
 // Rows `indices` of `col` gathered into one new array (take); indices must be in range.
 ArrayPtr take(const Column& col, const std::vector<int64_t>& indices);
 // Rows [begin, end) of `col` as one array.

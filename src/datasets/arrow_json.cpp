@@ -110,4 +110,17 @@ TypePtr infer_type(const std::vector<const Json*>& values) {
   return t;
 }
 
+ArrayPtr array_from_json(const std::vector<const Json*>& values, TypePtr type) {
+  if (!type) type = infer_type(values);
+  ArrayBuilder b(type);
+  for (size_t i = 0; i < values.size(); ++i) {
+    try {
+      b.append_json(*values[i]);
+    } catch (const ShapeError& e) {
+      throw ShapeError("value " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  return b.finish();
+}
+
 }  // namespace cuddle::arrow
