@@ -253,4 +253,11 @@ void write_ipc_file(const Table& t, const std::string& path, int64_t max_batch_r
 // The stream format's bytes.
 std::string serialize_ipc_stream(const Table& t, int64_t max_batch_rows = 1000);
 
+// Parquet (docs/datasets.md): PLAIN, dictionary and RLE encodings; v1 and v2 data pages;
+// no / snappy / gzip / zstd / lz4_raw / brotli compression; required and optional
+// primitive columns and lists of primitives; one chunk per row group. Values are copied
+// into new buffers. Throws FormatError naming the file, row group, column and page.
+Table read_parquet(const std::string& path);
+Table read_parquet_bytes(const uint8_t* data, size_t size, const std::string& what);
+
 }  // namespace cuddle::arrow

@@ -27,7 +27,9 @@ struct Feature {
   std::vector<std::string> names;                      // ClassLabel
   std::shared_ptr<const Feature> item;                 // List, LargeList
   int64_t length = -1;                                 // List: fixed length, -1 variable
-  std::vector<std::pair<std::string, Feature>> fields; // Struct
+  // Struct, in order. Pointers: a vector of pairs holding Feature itself would need
+  // Feature complete here.
+  std::vector<std::pair<std::string, std::shared_ptr<const Feature>>> fields;
 
   static Feature value(std::string dtype);
   static Feature class_label(std::vector<std::string> names);
@@ -145,7 +147,7 @@ Dataset read_text(const std::string& path);
 Dataset parse_text(std::string_view text);
 // An Arrow IPC stream or file.
 Dataset read_arrow(const std::string& path);
-// By extension: .csv, .tsv (tab-delimited), .json / .jsonl, .txt, .arrow; a folder
+// By extension: .csv, .tsv (tab-delimited), .json / .jsonl, .txt, .arrow, .parquet; a folder
 // written by save_to_disk.
 Dataset load_file(const std::string& path);
 

@@ -84,7 +84,7 @@ TypePtr feature_type(const Feature& f) {
     case Feature::Kind::LargeList: return arrow::large_list(feature_type(*f.item));
     case Feature::Kind::Struct: {
       std::vector<arrow::Field> fields;
-      for (const auto& [name, sub] : f.fields) fields.push_back(arrow::Field{name, feature_type(sub), true, {}});
+      for (const auto& [name, sub] : f.fields) fields.push_back(arrow::Field{name, feature_type(*sub), true, {}});
       return arrow::struct_(std::move(fields));
     }
   }
@@ -103,7 +103,7 @@ Feature feature_from_type(const arrow::DataType& t) {
     case Type::Struct: {
       Feature f;
       f.kind = Feature::Kind::Struct;
-      for (const auto& c : t.children) f.fields.emplace_back(c.name, feature_from_type(*c.type));
+      for (const auto& c : t.children) f.fields.emplace_back(c.name, std::make_shared<const Feature>(feature_from_type(*c.type)));
       return f;
     }
     default: return Feature::value(type_to_dtype(t));
@@ -126,7 +126,7 @@ Json feature_to_json(const Feature& f) {
     }
     case Feature::Kind::Struct: {
       Json j = Json::object();
-      for (const auto& [name, sub] : f.fields) j[name] = feature_to_json(sub);
+      for (const auto& [name, sub] : f.fields) j[name] = feature_to_json(*sub);
       return j;
     }
   }
@@ -145,7 +145,8 @@ Feature feature_from_json(const Json& j, const std::string& where, int depth) {
   if (type == j.end()) {
     Feature f;
     f.kind = Feature::Kind::Struct;
-    for (const auto& [name, sub] : j.items()) f.fields.emplace_back(name, feature_from_json(sub, where + "." + name, depth + 1));
+    for (const auto& [name, sub] : j.items())
+      f.fields.emplace_back(name, std::make_shared<const Feature>(feature_from_json(sub, where + "." + name, depth + 1)));
     return f;
   }
   if (!type->is_string()) fail("_type is not a string");
@@ -181,7 +182,7 @@ Feature feature_from_json(const Json& j, const std::string& where, int depth) {
     Feature item = feature_from_json(j["feature"], where, depth + 1);
     if (kind == "Sequence" && item.kind == Feature::Kind::Struct) {
       // Sequence of a dict is datasets' dict of lists.
-      for (auto& [name, sub] : item.fields) sub = Feature::list(sub, length);
+      for (auto& [name, sub] : item.fields) sub = std::make_shared<const Feature>(Feature::list(*sub, length));
       return item;
     }
     Feature f = Feature::list(std::move(item), length);

@@ -33,8 +33,9 @@ Dataset load_file(const std::string& path) {
   if (e == ".json" || e == ".jsonl") return read_json(path);
   if (e == ".txt") return read_text(path);
   if (e == ".arrow") return read_arrow(path);
+  if (e == ".parquet") return Dataset(arrow::read_parquet(path));
   throw FormatError(path + ": unknown dataset format '" + e +
-                    "' (expected .csv, .tsv, .json, .jsonl, .txt, .arrow or a save_to_disk folder)");
+                    "' (expected .csv, .tsv, .json, .jsonl, .txt, .arrow, .parquet or a save_to_disk folder)");
 }
 
 void save_file(const Dataset& ds, const std::string& out) {

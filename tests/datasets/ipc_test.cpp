@@ -3,69 +3,16 @@
 // bytes give a FormatError naming the file.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <fstream>
-#include <map>
-
 #include "cuddle/arrow.h"
+#include "datasets/topics_expected.h"
 #include "test_util.h"
 
 using namespace cuddle;
 using namespace cuddle::arrow;
 
-namespace {
+TEST(ArrowIpc, ReadsPyarrowStream) { test::expect_topics(read_ipc_stream_file(test::fixture("tabular/topics.arrow"))); }
 
-Json expected() { return Json::parse(test::read_file(test::fixture("tabular/expected.json"))); }
-
-Json row(const Table& t, int64_t r) {
-  Json o = Json::object();
-  for (int c = 0; c < t.num_columns(); ++c) {
-    auto [chunk, i] = t.columns[static_cast<size_t>(c)].locate(r);
-    o[t.schema.fields[static_cast<size_t>(c)].name] = value_to_json(*chunk, i);
-  }
-  return o;
-}
-
-void expect_rows_equal(const Json& got, const Json& want) {
-  ASSERT_EQ(got.size(), want.size());
-  for (const auto& [k, v] : want.items()) {
-    ASSERT_TRUE(got.contains(k)) << k;
-    if (v.is_number_float()) EXPECT_NEAR(got[k].get<double>(), v.get<double>(), 1e-12) << k;
-    else EXPECT_EQ(got[k], v) << k;
-  }
-}
-
-// Compares `t` with the fixture's expected.json: columns, row count, first and last rows,
-// label counts and the score column's sum and nulls.
-void expect_topics(const Table& t) {
-  Json e = expected();
-  ASSERT_EQ(t.num_rows, e["num_rows"].get<int64_t>());
-  std::vector<std::string> names;
-  for (const auto& f : t.schema.fields) names.push_back(f.name);
-  EXPECT_EQ(Json(names), e["columns"]);
-  EXPECT_EQ(type_to_string(*t.column("tokens").type), "list<item: int32>");
-  EXPECT_EQ(type_to_string(*t.column("small").type), "int32");
-  for (size_t r = 0; r < e["first_rows"].size(); ++r) expect_rows_equal(row(t, static_cast<int64_t>(r)), e["first_rows"][r]);
-  expect_rows_equal(row(t, t.num_rows - 1), e["last_row"][0]);
-  std::map<std::string, int64_t> counts;
-  double sum = 0;
-  int64_t nulls = 0;
-  for (int64_t r = 0; r < t.num_rows; ++r) {
-    Json x = row(t, r);
-    counts[x["label"].get<std::string>()]++;
-    if (x["score"].is_null()) ++nulls;
-    else sum += x["score"].get<double>();
-  }
-  for (const auto& [label, n] : e["label_counts"].items()) EXPECT_EQ(counts[label], n.get<int64_t>()) << label;
-  EXPECT_EQ(nulls, e["score_nulls"].get<int64_t>());
-  EXPECT_NEAR(sum, e["score_sum_non_null"].get<double>(), 1e-9);
-}
-
-}  // namespace
-
-TEST(ArrowIpc, ReadsPyarrowStream) { expect_topics(read_ipc_stream_file(test::fixture("tabular/topics.arrow"))); }
-
-TEST(ArrowIpc, ReadsPyarrowFile) { expect_topics(read_ipc_file(test::fixture("tabular/topics_file.arrow"))); }
+TEST(ArrowIpc, ReadsPyarrowFile) { test::expect_topics(read_ipc_file(test::fixture("tabular/topics_file.arrow"))); }
 
 TEST(ArrowIpc, ReadIpcTellsFormatsApart) {
   EXPECT_EQ(read_ipc(test::fixture("tabular/topics.arrow")).num_rows, 1000);
@@ -77,8 +24,8 @@ TEST(ArrowIpc, WriteThenReadRoundTrips) {
   test::TempDir dir;
   write_ipc_stream(t, dir / "s.arrow", 128);
   write_ipc_file(t, dir / "f.arrow", 333);
-  expect_topics(read_ipc_stream_file(dir / "s.arrow"));
-  expect_topics(read_ipc_file(dir / "f.arrow"));
+  test::expect_topics(read_ipc_stream_file(dir / "s.arrow"));
+  test::expect_topics(read_ipc_file(dir / "f.arrow"));
   EXPECT_EQ(read_ipc_stream_file(dir / "s.arrow").columns[0].chunks.size(), 8u);  // ceil(1000 / 128)
 }
 
@@ -105,8 +52,8 @@ TEST(ArrowIpc, WritesSlicesNullsStructsAndEmptyTables) {
   write_ipc_stream(tail, dir / "t.arrow");
   Table back = read_ipc(dir / "t.arrow");
   ASSERT_EQ(back.num_rows, 2);
-  EXPECT_EQ(row(back, 0), rows[1]);
-  EXPECT_EQ(row(back, 1), rows[2]);
+  EXPECT_EQ(test::table_row(back, 0), rows[1]);
+  EXPECT_EQ(test::table_row(back, 1), rows[2]);
   ASSERT_NE(back.schema.metadata_value("k"), nullptr);
   EXPECT_EQ(*back.schema.metadata_value("k"), "v");
   write_ipc_file(slice_rows(t, 0, 0), dir / "e.arrow");
