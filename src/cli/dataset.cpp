@@ -38,7 +38,7 @@ std::string describe(const Feature& f) {
              (f.length >= 0 ? ", length=" + std::to_string(f.length) : "") + ")";
     case Feature::Kind::Struct: {
       std::string s;
-      for (const auto& [name, sub] : f.fields) s += (s.empty() ? "'" : ", '") + name + "': " + describe(sub);
+      for (const auto& [name, sub] : f.fields) s += (s.empty() ? "'" : ", '") + name + "': " + describe(*sub);
       return "{" + s + "}";
     }
   }
