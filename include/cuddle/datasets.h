@@ -106,6 +106,13 @@ class Dataset {
   Dataset remove_columns(const std::vector<std::string>& names) const;
   Dataset select_columns(const std::vector<std::string>& names) const;
 
+  // Rows ordered by `column`'s values (stable; nulls last in both directions, as datasets
+  // sorts through pyarrow). Throws ShapeError for a column that does not exist.
+  Dataset sort(const std::string& column, bool reverse = false) const;
+  // Shard `index` of `num_shards` as datasets' contiguous shard(): consecutive rows, the
+  // first num_rows % num_shards shards one row longer.
+  Dataset shard(int64_t num_shards, int64_t index) const;
+
   // numpy.random.default_rng(seed).permutation(num_rows()) applied with select.
   Dataset shuffle(uint64_t seed) const;
   // datasets' train_test_split(test_size, seed=seed) with shuffle: n_test =
@@ -120,6 +127,10 @@ class Dataset {
   arrow::Table table_;
   Features features_;
 };
+
+// The rows of each dataset in turn; every dataset must have the same column names, Arrow
+// types and features (ShapeError naming the first that differs).
+Dataset concatenate_datasets(const std::vector<Dataset>& parts);
 
 // Loaders (datasets' builders of the same names). Each throws FormatError naming the
 // file and the line (or row) that is wrong.

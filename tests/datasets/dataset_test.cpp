@@ -214,3 +214,29 @@ TEST(Features, JsonFormAndArrowTypes) {
   EXPECT_NE(test::error_of<ShapeError>([&] { Dataset(ds.table(), Features{}); }).find("features name 0 columns"),
             std::string::npos);
 }
+
+TEST(Dataset, SortShardConcatenate) {
+  Dataset ds = topics();
+  Dataset by_score = ds.sort("score");
+  std::vector<Json> scores = by_score.column_values("score");
+  // 909 non-null scores ascending, then expected.json's 91 nulls.
+  for (size_t i = 1; i < 909; ++i) ASSERT_LE(scores[i - 1].get<double>(), scores[i].get<double>()) << i;
+  for (size_t i = 909; i < 1000; ++i) ASSERT_TRUE(scores[i].is_null()) << i;
+  Dataset desc = ds.sort("score", true);
+  EXPECT_GE(desc.row(0)["score"].get<double>(), desc.row(1)["score"].get<double>());
+  EXPECT_TRUE(desc.row(999)["score"].is_null());
+  // Stable: equal labels keep their original order.
+  Dataset by_label = ds.sort("label");
+  EXPECT_EQ(by_label.row(0)["label"], "computers");
+  EXPECT_EQ(by_label.row(0)["idx"], 1);
+  // datasets' contiguous shards of 1000 rows in 3: 334, 333, 333.
+  EXPECT_EQ(ds.shard(3, 0).num_rows(), 334);
+  EXPECT_EQ(ds.shard(3, 1).row(0)["idx"], 334);
+  EXPECT_EQ(ds.shard(3, 2).row(0)["idx"], 667);
+  EXPECT_NE(test::error_of<ShapeError>([&] { ds.shard(3, 3); }).find("out of range"), std::string::npos);
+  Dataset both = concatenate_datasets({ds.shard(3, 2), ds.shard(3, 0)});
+  EXPECT_EQ(both.num_rows(), 667);
+  EXPECT_EQ(both.row(333)["idx"], 0);
+  std::string e = test::error_of<ShapeError>([&] { concatenate_datasets({ds, ds.class_encode_column("label")}); });
+  EXPECT_NE(e.find("dataset 1 has features"), std::string::npos) << e;
+}
