@@ -32,8 +32,18 @@ struct Reader {
   }
 };
 
+// FlatBuffers reads its tables with aligned loads: metadata at an unaligned position (a
+// damaged or unusual file) is verified and read from an aligned copy held in `copy`.
+const uint8_t* aligned(const uint8_t* p, size_t n, std::shared_ptr<std::vector<uint64_t>>& copy) {
+  if (reinterpret_cast<uintptr_t>(p) % 8 == 0) return p;
+  copy = std::make_shared<std::vector<uint64_t>>((n + 7) / 8);
+  std::memcpy(copy->data(), p, n);
+  return reinterpret_cast<const uint8_t*>(copy->data());
+}
+
 // One message: its verified metadata and its body's bytes.
 struct Message {
+  std::shared_ptr<std::vector<uint64_t>> meta_copy;
   const fb::Message* meta = nullptr;
   const uint8_t* body = nullptr;
   int64_t body_length = 0;
@@ -55,10 +65,11 @@ Message read_message(const Reader& r, size_t pos, int index) {
   if (len < 0 || static_cast<size_t>(len) > r.size - start)
     r.fail("message " + std::to_string(index) + " at byte " + std::to_string(pos) + ": metadata length " +
            std::to_string(len) + " runs past the end of the " + std::to_string(r.size) + " bytes");
-  flatbuffers::Verifier v(r.data + start, static_cast<size_t>(len), 128, 1000000);
+  const uint8_t* meta = aligned(r.data + start, static_cast<size_t>(len), m.meta_copy);
+  flatbuffers::Verifier v(meta, static_cast<size_t>(len), 128, 1000000);
   if (!fb::VerifyMessageBuffer(v))
     r.fail("message " + std::to_string(index) + " at byte " + std::to_string(pos) + ": metadata is not a valid Arrow Message");
-  m.meta = fb::GetMessage(r.data + start);
+  m.meta = fb::GetMessage(meta);
   m.body_length = m.meta->bodyLength();
   size_t body = start + static_cast<size_t>(len);
   if (m.body_length < 0 || static_cast<uint64_t>(m.body_length) > r.size - body)
@@ -179,7 +190,8 @@ Table read_file_format(const Reader& r) {
   int32_t footer_len = r.read_i32(r.size - 10);
   if (footer_len <= 0 || static_cast<size_t>(footer_len) > r.size - 18)
     r.fail("footer length " + std::to_string(footer_len) + " does not fit the file");
-  const uint8_t* footer_data = r.data + r.size - 10 - footer_len;
+  std::shared_ptr<std::vector<uint64_t>> footer_copy;
+  const uint8_t* footer_data = aligned(r.data + r.size - 10 - footer_len, static_cast<size_t>(footer_len), footer_copy);
   flatbuffers::Verifier v(footer_data, static_cast<size_t>(footer_len), 128, 1000000);
   if (!fb::VerifyFooterBuffer(v)) r.fail("the footer is not a valid Arrow Footer");
   const fb::Footer* footer = fb::GetFooter(footer_data);

@@ -79,3 +79,89 @@ std::vector<uint32_t> decode_rle_hybrid(ByteRange& in, int bit_width, size_t cou
 }
 
 }  // namespace cuddle::parquet_detail
+
+namespace cuddle::parquet_detail {
+
+namespace {
+
+int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+// Value `i` of `width` (0..64) bits packed least significant bit first from `p`.
+uint64_t unpack(const uint8_t* p, size_t i, int width) {
+  if (width == 0) return 0;
+  const size_t bit = i * static_cast<size_t>(width);
+  unsigned __int128 v = 0;
+  const size_t bytes = (bit % 8 + static_cast<size_t>(width) + 7) / 8;
+  for (size_t k = 0; k < bytes; ++k) v |= static_cast<unsigned __int128>(p[bit / 8 + k]) << (8 * k);
+  v >>= bit % 8;
+  return width == 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << width) - 1);
+}
+
+}  // namespace
+
+std::vector<int64_t> decode_delta_binary_packed(ByteRange& in, size_t count) {
+  const uint64_t block_size = in.uleb128(), miniblocks = in.uleb128(), total = in.uleb128();
+  uint64_t value = static_cast<uint64_t>(unzigzag(in.uleb128()));
+  if (block_size == 0 || block_size % 128 != 0 || miniblocks == 0 || block_size % miniblocks != 0 ||
+      (block_size / miniblocks) % 32 != 0 || block_size > (1u << 20))
+    in.fail("DELTA_BINARY_PACKED header with block size " + std::to_string(block_size) + " and " +
+            std::to_string(miniblocks) + " miniblocks");
+  if (total < count) in.fail("DELTA_BINARY_PACKED holds " + std::to_string(total) + " values, " + std::to_string(count) + " needed");
+  const size_t per_mini = static_cast<size_t>(block_size / miniblocks);
+  std::vector<int64_t> out;
+  out.reserve(count);
+  if (total > 0 && count > 0) out.push_back(static_cast<int64_t>(value));
+  size_t remaining = static_cast<size_t>(std::min<uint64_t>(total, count)) - out.size();
+  while (remaining > 0) {
+    const uint64_t min_delta = static_cast<uint64_t>(unzigzag(in.uleb128()));
+    const uint8_t* widths = in.take(static_cast<size_t>(miniblocks));
+    for (uint64_t m = 0; m < miniblocks && remaining > 0; ++m) {
+      const int w = widths[m];
+      if (w > 64) in.fail("miniblock bit width " + std::to_string(w));
+      const uint8_t* p = in.take(per_mini * static_cast<size_t>(w) / 8);
+      const size_t n = std::min(per_mini, remaining);
+      for (size_t i = 0; i < n; ++i) {
+        value += min_delta + unpack(p, i, w);  // two's complement wrap, as specified
+        out.push_back(static_cast<int64_t>(value));
+      }
+      remaining -= n;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> decode_delta_length_byte_array(ByteRange& in, size_t count) {
+  std::vector<int64_t> lengths = decode_delta_binary_packed(in, count);
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (int64_t n : lengths) {
+    if (n < 0) in.fail("negative byte array length " + std::to_string(n));
+    const uint8_t* p = in.take(static_cast<size_t>(n));
+    out.emplace_back(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::vector<std::string> decode_delta_byte_array(ByteRange& in, size_t count) {
+  std::vector<int64_t> prefixes = decode_delta_binary_packed(in, count);
+  std::vector<std::string> out = decode_delta_length_byte_array(in, count);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int64_t k = prefixes[i];
+    const size_t prev = i == 0 ? 0 : out[i - 1].size();
+    if (k < 0 || static_cast<size_t>(k) > prev) in.fail("prefix length " + std::to_string(k) + " longer than the previous value");
+    if (k > 0) out[i].insert(0, out[i - 1], 0, static_cast<size_t>(k));
+  }
+  return out;
+}
+
+std::vector<uint8_t> unsplit_byte_streams(ByteRange& in, size_t width, size_t count) {
+  if (width == 0 || count > in.left() / width)
+    in.fail("BYTE_STREAM_SPLIT needs " + std::to_string(count) + " values of " + std::to_string(width) + " bytes");
+  const uint8_t* p = in.take(width * count);
+  std::vector<uint8_t> out(width * count);
+  for (size_t i = 0; i < count; ++i)
+    for (size_t k = 0; k < width; ++k) out[i * width + k] = p[k * count + i];
+  return out;
+}
+
+}  // namespace cuddle::parquet_detail

@@ -25,6 +25,18 @@ struct ByteRange {
 // `count` values of `bit_width` bits (0..32) in the RLE / bit-packed hybrid encoding.
 std::vector<uint32_t> decode_rle_hybrid(ByteRange& in, int bit_width, size_t count);
 
+// DELTA_BINARY_PACKED: `count` integers (blocks of miniblocks of bit-packed deltas from a
+// per-block minimum), wrapping as the format specifies. Leaves `in` after the last
+// miniblock that holds values.
+std::vector<int64_t> decode_delta_binary_packed(ByteRange& in, size_t count);
+// DELTA_LENGTH_BYTE_ARRAY: delta-packed lengths, then the values' bytes back to back.
+std::vector<std::string> decode_delta_length_byte_array(ByteRange& in, size_t count);
+// DELTA_BYTE_ARRAY: delta-packed prefix lengths (shared with the previous value), then
+// the suffixes as DELTA_LENGTH_BYTE_ARRAY.
+std::vector<std::string> decode_delta_byte_array(ByteRange& in, size_t count);
+// BYTE_STREAM_SPLIT: `width` streams (byte k of every value) back into PLAIN order.
+std::vector<uint8_t> unsplit_byte_streams(ByteRange& in, size_t width, size_t count);
+
 // Bits needed for values 0..max_value.
 int bit_width_of(uint32_t max_value);
 

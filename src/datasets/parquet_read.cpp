@@ -263,6 +263,42 @@ class IndexSource : public ValueSource {
   size_t next_ = 0;
 };
 
+// Values decoded up front (the DELTA encodings): integers or byte strings in order.
+class DecodedSource : public ValueSource {
+ public:
+  DecodedSource(std::vector<int64_t> ints, std::vector<std::string> strings, std::string what)
+      : ints_(std::move(ints)), strings_(std::move(strings)), what_(std::move(what)) {}
+  void append_next(ArrayBuilder& b) override {
+    const size_t i = next_++;
+    if (i >= ints_.size() + strings_.size()) throw FormatError(what_ + ": fewer values than the levels need");
+    if (!strings_.empty()) return b.append_bytes(strings_[i]);
+    const Type id = b.type()->id;
+    // INT32 columns hold 32-bit two's complement values, unsigned ones their bit pattern.
+    if (id == Type::UInt64) b.append_uint(static_cast<uint64_t>(ints_[i]));
+    else if (id == Type::UInt32) b.append_uint(static_cast<uint32_t>(ints_[i]));
+    else if (byte_width(id) <= 4) b.append_int(static_cast<int32_t>(ints_[i]));
+    else b.append_int(ints_[i]);
+  }
+
+ private:
+  std::vector<int64_t> ints_;
+  std::vector<std::string> strings_;
+  std::string what_;
+  size_t next_ = 0;
+};
+
+// PLAIN values held by the source itself (BYTE_STREAM_SPLIT reassembled into PLAIN order).
+class OwnedPlainSource : public ValueSource {
+ public:
+  OwnedPlainSource(std::vector<uint8_t> bytes, const pf::SchemaElement& leaf, const std::string& what)
+      : bytes_(std::move(bytes)), plain_(ByteRange{bytes_.data(), bytes_.size(), 0, what}, leaf) {}
+  void append_next(ArrayBuilder& b) override { plain_.append_next(b); }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  PlainSource plain_;
+};
+
 // Builds one column chunk's array from its level entries.
 class Assembler {
  public:
@@ -365,6 +401,29 @@ struct ChunkReader {
         uint32_t len = in.u32();
         ByteRange bits{in.take(len), len, 0, pw};
         return std::make_unique<IndexSource>(parquet_detail::decode_rle_hybrid(bits, 1, non_null), nullptr, pw);
+      }
+      case pf::Encoding::DELTA_BINARY_PACKED:
+        if (c.leaf->type != pf::Type::INT32 && c.leaf->type != pf::Type::INT64)
+          throw FormatError(pw + ": DELTA_BINARY_PACKED only holds INT32 / INT64");
+        return std::make_unique<DecodedSource>(parquet_detail::decode_delta_binary_packed(in, non_null),
+                                               std::vector<std::string>{}, pw);
+      case pf::Encoding::DELTA_LENGTH_BYTE_ARRAY:
+      case pf::Encoding::DELTA_BYTE_ARRAY:
+        if (c.leaf->type != pf::Type::BYTE_ARRAY && c.leaf->type != pf::Type::FIXED_LEN_BYTE_ARRAY)
+          throw FormatError(pw + ": " + pf::to_string(enc) + " only holds byte arrays");
+        return std::make_unique<DecodedSource>(
+            std::vector<int64_t>{},
+            enc == pf::Encoding::DELTA_BYTE_ARRAY ? parquet_detail::decode_delta_byte_array(in, non_null)
+                                                  : parquet_detail::decode_delta_length_byte_array(in, non_null),
+            pw);
+      case pf::Encoding::BYTE_STREAM_SPLIT: {
+        size_t width = c.leaf->type == pf::Type::FLOAT || c.leaf->type == pf::Type::INT32    ? 4
+                       : c.leaf->type == pf::Type::DOUBLE || c.leaf->type == pf::Type::INT64 ? 8
+                       : c.leaf->type == pf::Type::FIXED_LEN_BYTE_ARRAY && c.leaf->type_length > 0
+                           ? static_cast<size_t>(c.leaf->type_length)
+                           : 0;
+        if (width == 0) throw FormatError(pw + ": BYTE_STREAM_SPLIT only holds fixed-width values");
+        return std::make_unique<OwnedPlainSource>(parquet_detail::unsplit_byte_streams(in, width, non_null), *c.leaf, pw);
       }
       default:
         throw FormatError(pw + ": value encoding " + std::string(pf::to_string(enc)) + " is not supported");
