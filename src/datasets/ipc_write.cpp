@@ -53,7 +53,7 @@ struct BatchEncoder {
     } else if (is_string_like(id) || id == Type::List || id == Type::LargeList) {
       size_t w = has_64bit_offsets(id) ? 8 : 4;
       add_buffer(a.values.data(), (static_cast<size_t>(a.length) + 1) * w);
-      if (is_string_like(id)) add_buffer(a.data.data(), static_cast<size_t>(a.range(a.length - 1).second * (a.length > 0)));
+      if (is_string_like(id)) add_buffer(a.data.data(), a.length > 0 ? static_cast<size_t>(a.range(a.length - 1).second) : 0);
     }
     for (const auto& c : a.children) encode(*c);
   }

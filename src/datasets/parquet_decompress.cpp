@@ -31,7 +31,7 @@ void inflate_gzip(const uint8_t* src, size_t size, std::vector<uint8_t>& out, co
 
 }  // namespace
 
-std::vector<uint8_t> decompress(parquet_format::CompressionCodec::type codec, const uint8_t* src, size_t size,
+std::vector<uint8_t> decompress(int32_t codec, const uint8_t* src, size_t size,
                                 size_t expected, const std::string& what) {
   using C = parquet_format::CompressionCodec;
   if (codec == C::UNCOMPRESSED) {

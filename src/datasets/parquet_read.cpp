@@ -22,6 +22,11 @@ namespace {
 namespace pf = ::cuddle::parquet_format;
 using parquet_detail::ByteRange;
 
+std::string encoding_name(int32_t e) {
+  auto it = pf::_Encoding_VALUES_TO_NAMES.find(e);
+  return it == pf::_Encoding_VALUES_TO_NAMES.end() ? std::to_string(e) : it->second;
+}
+
 // How one top-level column sits in the Parquet schema.
 struct ColumnShape {
   std::string name;
@@ -94,12 +99,13 @@ TypePtr leaf_type(const pf::SchemaElement& e, const std::string& where) {
         return utf8();
       return binary();
     case pf::Type::FIXED_LEN_BYTE_ARRAY: return binary();
-    default: throw FormatError(where + ": INT96 columns (legacy timestamps) are not supported");
+    case pf::Type::INT96: throw FormatError(where + ": INT96 columns (legacy timestamps) are not supported");
+    default: throw FormatError(where + ": unknown physical type " + std::to_string(e.type));
   }
 }
 
 // Whether a stored Arrow type (ARROW:schema) holds what the Parquet leaf decodes to.
-bool fits_physical(const DataType& t, const DataType& derived, pf::Type::type physical) {
+bool fits_physical(const DataType& t, const DataType& derived, int32_t physical) {
   switch (physical) {
     case pf::Type::BOOLEAN: return t.id == Type::Bool;
     case pf::Type::INT32: return (is_integer(t.id) && byte_width(t.id) <= 4) || t.id == Type::Date32;
@@ -387,7 +393,7 @@ struct ChunkReader {
     return b.finish();
   }
 
-  std::unique_ptr<ValueSource> values(pf::Encoding::type enc, ByteRange in, size_t non_null, const std::string& pw) {
+  std::unique_ptr<ValueSource> values(int32_t enc, ByteRange in, size_t non_null, const std::string& pw) {
     switch (enc) {
       case pf::Encoding::PLAIN: return std::make_unique<PlainSource>(std::move(in), *c.leaf);
       case pf::Encoding::PLAIN_DICTIONARY:
@@ -410,7 +416,7 @@ struct ChunkReader {
       case pf::Encoding::DELTA_LENGTH_BYTE_ARRAY:
       case pf::Encoding::DELTA_BYTE_ARRAY:
         if (c.leaf->type != pf::Type::BYTE_ARRAY && c.leaf->type != pf::Type::FIXED_LEN_BYTE_ARRAY)
-          throw FormatError(pw + ": " + pf::to_string(enc) + " only holds byte arrays");
+          throw FormatError(pw + ": " + encoding_name(enc) + " only holds byte arrays");
         return std::make_unique<DecodedSource>(
             std::vector<int64_t>{},
             enc == pf::Encoding::DELTA_BYTE_ARRAY ? parquet_detail::decode_delta_byte_array(in, non_null)
@@ -426,7 +432,7 @@ struct ChunkReader {
         return std::make_unique<OwnedPlainSource>(parquet_detail::unsplit_byte_streams(in, width, non_null), *c.leaf, pw);
       }
       default:
-        throw FormatError(pw + ": value encoding " + std::string(pf::to_string(enc)) + " is not supported");
+        throw FormatError(pw + ": value encoding " + encoding_name(enc) + " is not supported");
     }
   }
 
@@ -443,7 +449,7 @@ struct ChunkReader {
     std::vector<uint8_t> bytes;
     ByteRange rep_in, def_in, val_in;
     size_t count;
-    pf::Encoding::type enc;
+    int32_t enc;
     if (h.type == pf::PageType::DATA_PAGE) {
       if (!h.__isset.data_page_header) throw FormatError(pw + ": data page without its header");
       const auto& d = h.data_page_header;

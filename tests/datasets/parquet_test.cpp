@@ -84,3 +84,16 @@ TEST(Parquet, TruncationsAndByteFlipsAreErrorsNotCrashes) {
     }
   }
 }
+
+// Inputs fuzz_parquet found (UBSan): enum fields holding values outside their enums.
+TEST(Parquet, FuzzRegressions) {
+  for (const char* name : {"parquet_bad_page_type.parquet", "parquet_bad_encoding.parquet"}) {
+    SCOPED_TRACE(name);
+    try {
+      Table t = read_parquet(test::fixture(std::string("tabular/fuzz_regressions/") + name));
+      EXPECT_LE(t.num_rows, 1000);
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+}

@@ -3,7 +3,9 @@
 // specification's: they are the wire format. Fields cuddle does not use are left out
 // (Thrift's compact protocol skips unknown field ids), and every field is optional here so
 // that the reader, not the generated code, decides what a file must carry and names the
-// file in its error.
+// file in its error. Enum-valued fields are declared i32 (their wire type): a value outside
+// the enum read into a C++ enum would be undefined behaviour; the reader compares the
+// integers with the enum constants instead.
 
 namespace cpp cuddle.parquet_format
 
@@ -39,12 +41,12 @@ union LogicalType {
 }
 
 struct SchemaElement {
-  1: optional Type type;
+  1: optional i32 type;
   2: optional i32 type_length;
-  3: optional FieldRepetitionType repetition_type;
+  3: optional i32 repetition_type;
   4: optional string name;
   5: optional i32 num_children;
-  6: optional ConvertedType converted_type;
+  6: optional i32 converted_type;
   10: optional LogicalType logicalType;
 }
 
@@ -59,28 +61,28 @@ enum PageType { DATA_PAGE = 0; INDEX_PAGE = 1; DICTIONARY_PAGE = 2; DATA_PAGE_V2
 
 struct DataPageHeader {
   1: optional i32 num_values;
-  2: optional Encoding encoding;
-  3: optional Encoding definition_level_encoding;
-  4: optional Encoding repetition_level_encoding;
+  2: optional i32 encoding;
+  3: optional i32 definition_level_encoding;
+  4: optional i32 repetition_level_encoding;
 }
 
 struct DictionaryPageHeader {
   1: optional i32 num_values;
-  2: optional Encoding encoding;
+  2: optional i32 encoding;
 }
 
 struct DataPageHeaderV2 {
   1: optional i32 num_values;
   2: optional i32 num_nulls;
   3: optional i32 num_rows;
-  4: optional Encoding encoding;
+  4: optional i32 encoding;
   5: optional i32 definition_levels_byte_length;
   6: optional i32 repetition_levels_byte_length;
   7: optional bool is_compressed = true;
 }
 
 struct PageHeader {
-  1: optional PageType type;
+  1: optional i32 type;
   2: optional i32 uncompressed_page_size;
   3: optional i32 compressed_page_size;
   5: optional DataPageHeader data_page_header;
@@ -91,9 +93,9 @@ struct PageHeader {
 struct KeyValue { 1: optional string key; 2: optional string value; }
 
 struct ColumnMetaData {
-  1: optional Type type;
+  1: optional i32 type;
   3: optional list<string> path_in_schema;
-  4: optional CompressionCodec codec;
+  4: optional i32 codec;
   5: optional i64 num_values;
   7: optional i64 total_compressed_size;
   9: optional i64 data_page_offset;
