@@ -259,5 +259,14 @@ std::string serialize_ipc_stream(const Table& t, int64_t max_batch_rows = 1000);
 // into new buffers. Throws FormatError naming the file, row group, column and page.
 Table read_parquet(const std::string& path);
 Table read_parquet_bytes(const uint8_t* data, size_t size, const std::string& what);
+// Parquet writing: PLAIN values, RLE levels, one v1 data page per column chunk; the
+// reader's column shapes (primitive columns, lists of primitives; ShapeError for others)
+// with pyarrow's logical types; the schema metadata as key/value metadata. Atomic.
+struct ParquetWriteOptions {
+  std::string codec = "snappy";  // "snappy", "zstd" or "none"
+  int64_t row_group_rows = int64_t{1} << 20;
+};
+std::string serialize_parquet(const Table& t, const ParquetWriteOptions& options = {});
+void write_parquet(const Table& t, const std::string& path, const ParquetWriteOptions& options = {});
 
 }  // namespace cuddle::arrow

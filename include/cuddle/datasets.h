@@ -167,7 +167,7 @@ Dataset load_file(const std::string& path);
 // empty fields for nulls). Atomic (temporary file + rename).
 void write_json_lines(const Dataset& ds, const std::string& path);
 void write_csv(const Dataset& ds, const std::string& path);
-// By OUT's extension (.arrow, .jsonl / .json, .csv) or, for anything else, a folder
+// By OUT's extension (.arrow, .parquet, .jsonl / .json, .csv) or, for anything else, a folder
 // written by save_to_disk.
 void save_file(const Dataset& ds, const std::string& out);
 

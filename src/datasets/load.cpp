@@ -43,6 +43,7 @@ void save_file(const Dataset& ds, const std::string& out) {
   if (e == ".arrow") return arrow::write_ipc_stream(table_with_features(ds), out);
   if (e == ".json" || e == ".jsonl") return write_json_lines(ds, out);
   if (e == ".csv") return write_csv(ds, out);
+  if (e == ".parquet") return arrow::write_parquet(table_with_features(ds), out);
   save_to_disk(ds, out);
 }
 

@@ -95,7 +95,7 @@ TEST(SaveToDisk, ApacheArrowJsReadsWhatCuddleWrites) {
                                        Json::parse(R"({"s": null, "f": null})")});
   save_file(nested, dir / "nested.arrow");
   const std::string script = std::string(CUDDLE_SOURCE_DIR) + "/tests/datasets/read_arrow.mjs";
-  for (const std::string path : {dir / "saved/data-00000-of-00001.arrow", dir / "file.arrow"}) {
+  for (const std::string& path : std::vector<std::string>{dir / "saved/data-00000-of-00001.arrow", dir / "file.arrow"}) {
     std::string text = run_capture("timeout 60 node " + script + " " + path + " 2>&1", rc);
     ASSERT_EQ(rc, 0) << text;
     Json j = Json::parse(text);

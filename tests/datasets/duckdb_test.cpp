@@ -96,7 +96,7 @@ TEST(DuckDb, DuckdbReadsCuddleCsvAndJsonLines) {
   write_json_lines(topics, dir / "t.jsonl");
   const std::string stats = "SELECT count(*) AS n, count(score) AS scored, sum(score) AS total, "
                             "count(*) FILTER (WHERE label = 'computers') AS computers FROM ";
-  for (const std::string src : {"read_csv('" + (dir / "t.csv") + "')", "read_json('" + (dir / "t.jsonl") + "')"}) {
+  for (const std::string& src : std::vector<std::string>{"read_csv('" + (dir / "t.csv") + "')", "read_json('" + (dir / "t.jsonl") + "')"}) {
     Json got = duckdb({stats + src})[0];
     EXPECT_EQ(got["n"], 1000) << src;
     EXPECT_EQ(got["scored"], 1000 - e["score_nulls"].get<int64_t>()) << src;
@@ -111,4 +111,35 @@ TEST(DuckDb, DuckdbReadsCuddleCsvAndJsonLines) {
     want.erase("tokens");
     ASSERT_EQ(rows[static_cast<size_t>(r)], want) << "row " << r;
   }
+}
+
+// cuddle's Parquet read back by DuckDB: the topics fixture and DuckDB's own mixed table
+// (after a trip through cuddle's reader), every codec, several row groups.
+TEST(DuckDb, DuckdbReadsCuddleParquet) {
+  if (!duckdb_available()) GTEST_SKIP() << "node or @duckdb/node-api missing (run scripts/test-deps.sh)";
+  test::TempDir dir;
+  Dataset topics = read_arrow(test::fixture("tabular/topics.arrow"));
+  duckdb({std::string("COPY (") + kSelect + ") TO '" + (dir / "src.parquet") + "' (FORMAT parquet)"});
+  Dataset mixed = load_file(dir / "src.parquet");
+  for (const char* codec : {"snappy", "zstd", "none"}) {
+    SCOPED_TRACE(codec);
+    for (const auto& [name, ds] : {std::pair<std::string, const Dataset*>{"topics", &topics}, {"mixed", &mixed}}) {
+      const std::string path = dir / (name + "_" + codec + ".parquet");
+      arrow::write_parquet(ds->table(), path, arrow::ParquetWriteOptions{codec, 300});
+      Json rows = duckdb({"SELECT * FROM '" + path + "'"});
+      ASSERT_EQ(rows.size(), static_cast<size_t>(ds->num_rows())) << name;
+      for (int64_t r = 0; r < ds->num_rows(); ++r) ASSERT_EQ(rows[static_cast<size_t>(r)], ds->row(r)) << name << " row " << r;
+      Dataset back = load_file(path);
+      EXPECT_EQ(features_to_json(back.features()), features_to_json(ds->features())) << name;
+      for (int64_t r = 0; r < ds->num_rows(); r += 97) ASSERT_EQ(back.row(r), ds->row(r)) << name << " row " << r;
+    }
+  }
+  Json types = duckdb({"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '" + (dir / "topics_snappy.parquet") + "')"});
+  EXPECT_EQ(types.dump(),
+            R"([{"column_name":"idx","column_type":"BIGINT"},{"column_name":"text","column_type":"VARCHAR"},)"
+            R"({"column_name":"label","column_type":"VARCHAR"},{"column_name":"score","column_type":"DOUBLE"},)"
+            R"({"column_name":"flag","column_type":"BOOLEAN"},{"column_name":"small","column_type":"INTEGER"},)"
+            R"({"column_name":"tokens","column_type":"INTEGER[]"}])");
+  Json groups = duckdb({"SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('" + (dir / "topics_zstd.parquet") + "')"});
+  EXPECT_EQ(groups[0]["n"], 4);
 }

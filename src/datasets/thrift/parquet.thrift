@@ -1,9 +1,9 @@
-// The part of the Parquet file metadata cuddle reads, written out from the Apache Parquet
+// The part of the Parquet file metadata cuddle reads and writes, written out from the Apache Parquet
 // format specification (parquet-format, parquet.thrift). Field ids and enum values are the
 // specification's: they are the wire format. Fields cuddle does not use are left out
 // (Thrift's compact protocol skips unknown field ids), and every field is optional here so
 // that the reader, not the generated code, decides what a file must carry and names the
-// file in its error. Enum-valued fields are declared i32 (their wire type): a value outside
+// file in its error; the writer sets every field the specification requires. Enum-valued fields are declared i32 (their wire type): a value outside
 // the enum read into a C++ enum would be undefined behaviour; the reader compares the
 // integers with the enum constants instead.
 
@@ -94,9 +94,11 @@ struct KeyValue { 1: optional string key; 2: optional string value; }
 
 struct ColumnMetaData {
   1: optional i32 type;
+  2: optional list<i32> encodings;
   3: optional list<string> path_in_schema;
   4: optional i32 codec;
   5: optional i64 num_values;
+  6: optional i64 total_uncompressed_size;
   7: optional i64 total_compressed_size;
   9: optional i64 data_page_offset;
   11: optional i64 dictionary_page_offset;
@@ -104,11 +106,13 @@ struct ColumnMetaData {
 
 struct ColumnChunk {
   1: optional string file_path;
+  2: optional i64 file_offset;
   3: optional ColumnMetaData meta_data;
 }
 
 struct RowGroup {
   1: optional list<ColumnChunk> columns;
+  2: optional i64 total_byte_size;
   3: optional i64 num_rows;
 }
 
