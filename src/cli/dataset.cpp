@@ -122,7 +122,7 @@ CUDDLE_CLI_COMMAND("dataset", [](CLI::App& app) {
   head_cmd->add_option("-n", a->n, "rows to show (default 5)")->check(CLI::NonNegativeNumber);
   head_cmd->add_option("--split", a->split, "the split of a DatasetDict folder (default: the first)");
   head_cmd->add_flag("--json", a->json, "print JSON Lines");
-  auto* convert_cmd = cmd->add_subcommand("convert", "write SRC as OUT's format (.arrow, .jsonl, .json, .csv, or a folder)");
+  auto* convert_cmd = cmd->add_subcommand("convert", "write SRC as OUT's format (.arrow, .parquet, .jsonl, .json, .csv, or a folder)");
   convert_cmd->add_option("SRC", a->src, "a data file or a save_to_disk folder")->required();
   convert_cmd->add_option("OUT", a->out, "output file or folder")->required();
   convert_cmd->add_option("--split", a->split, "the split of a DatasetDict folder (default: the first)");

@@ -28,6 +28,10 @@ TEST(DatasetCli, InfoHeadConvertSplit) {
   r = test::run_cli({"dataset", "convert", src, dir / "t.jsonl"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_json(dir / "t.jsonl").row(999), ds.row(999));
+  r = test::run_cli({"dataset", "convert", src, dir / "t.parquet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Dataset pq = load_file(dir / "t.parquet");
+  for (int64_t i : {0, 500, 999}) EXPECT_EQ(pq.row(i), ds.row(i));
   r = test::run_cli({"dataset", "split", src, "--test-size", "0.1", "--seed", "3", "--out", dir / "split"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   DatasetDict dd = load_dataset_dict_from_disk(dir / "split");
