@@ -15,6 +15,9 @@ PACKAGES=(
   libpcre2-dev libutf8proc-dev        # tokenizers: regex with JIT, Unicode
   libjpeg62-turbo-dev libpng-dev      # images, decoded as Pillow decodes them
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev  # Hub client and server
+  libflatbuffers-dev flatbuffers-compiler  # Arrow IPC metadata (datasets)
+  libthrift-dev thrift-compiler libboost-dev  # Parquet metadata (Thrift headers need Boost)
+  libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev zlib1g-dev  # Parquet page codecs
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

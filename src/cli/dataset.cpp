@@ -1,0 +1,154 @@
+// `cuddle dataset info|head|convert|split`: look into and convert dataset files (CSV,
+// JSON Lines, text, Arrow, save_to_disk folders) with the datasets layer (docs/datasets.md).
+#include <filesystem>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cuddle/datasets.h"
+#include "cuddle/error.h"
+
+namespace cuddle::cli {
+namespace {
+
+using datasets::Dataset;
+using datasets::DatasetDict;
+using datasets::Feature;
+using datasets::Json;
+
+// SRC as splits: a DatasetDict folder as saved, anything else one "train" split, as
+// load_dataset names the split of plain files.
+DatasetDict load_source(const std::string& src) {
+  std::error_code ec;
+  if (std::filesystem::exists(src + "/dataset_dict.json", ec)) return datasets::load_dataset_dict_from_disk(src);
+  return DatasetDict{{{"train", datasets::load_file(src)}}};
+}
+
+// datasets' repr: Value('int64'), ClassLabel(names=[...]), List(Value('int32')), {...}.
+std::string describe(const Feature& f) {
+  switch (f.kind) {
+    case Feature::Kind::Value: return "Value('" + f.dtype + "')";
+    case Feature::Kind::ClassLabel: {
+      std::string s;
+      for (const auto& n : f.names) s += (s.empty() ? "'" : ", '") + n + "'";
+      return "ClassLabel(names=[" + s + "])";
+    }
+    case Feature::Kind::List:
+    case Feature::Kind::LargeList:
+      return std::string(f.kind == Feature::Kind::List ? "List(" : "LargeList(") + describe(*f.item) +
+             (f.length >= 0 ? ", length=" + std::to_string(f.length) : "") + ")";
+    case Feature::Kind::Struct: {
+      std::string s;
+      for (const auto& [name, sub] : f.fields) s += (s.empty() ? "'" : ", '") + name + "': " + describe(*sub);
+      return "{" + s + "}";
+    }
+  }
+  return "?";
+}
+
+const Dataset& pick_split(const DatasetDict& dd, const std::string& split) {
+  return split.empty() ? dd.splits.at(0).second : dd[split];
+}
+
+int info(const std::string& src, bool json) {
+  DatasetDict dd = load_source(src);
+  Json out = Json::object();
+  out["source"] = src;
+  out["splits"] = Json::object();
+  for (const auto& [name, ds] : dd.splits)
+    out["splits"][name] = Json{{"num_rows", ds.num_rows()}, {"num_columns", ds.table().num_columns()},
+                               {"features", datasets::features_to_json(ds.features())}};
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << src << "\n";
+  for (const auto& [name, ds] : dd.splits) {
+    std::cout << "  split " << name << ": " << ds.num_rows() << " rows, " << ds.table().num_columns() << " columns\n";
+    for (const auto& [col, f] : ds.features()) std::cout << "    " << col << ": " << describe(f) << "\n";
+  }
+  return 0;
+}
+
+// A cell on one line, cut at `width` characters (UTF-8 sequences kept whole).
+std::string cell(const Json& v, size_t width) {
+  std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  for (auto& c : s)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  if (s.size() <= width) return s;
+  size_t cut = width - 3;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut) + "...";
+}
+
+int head(const std::string& src, int64_t n, const std::string& split, bool json) {
+  DatasetDict dd = load_source(src);
+  const Dataset& ds = pick_split(dd, split);
+  const int64_t rows = std::min(n, ds.num_rows());
+  if (json) {
+    for (int64_t i = 0; i < rows; ++i) std::cout << ds.row(i).dump() << "\n";
+    return 0;
+  }
+  const auto names = ds.column_names();
+  std::string line;
+  for (const auto& name : names) line += (line.empty() ? "" : " | ") + name;
+  std::cout << line << "\n";
+  for (int64_t i = 0; i < rows; ++i) {
+    line.clear();
+    Json r = ds.row(i);
+    for (const auto& name : names) line += (line.empty() ? "" : " | ") + cell(r[name], 40);
+    std::cout << line << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+CUDDLE_CLI_COMMAND("dataset", [](CLI::App& app) {
+  auto* cmd = app.add_subcommand("dataset", "Inspect and convert datasets (CSV, JSON Lines, text, Arrow, save_to_disk folders)");
+  cmd->require_subcommand(1);
+  struct Args {
+    std::string src, out, split;
+    int64_t n = 5;
+    bool json = false;
+    double test_size = 0;
+    uint64_t seed = 0;
+  };
+  auto a = std::make_shared<Args>();
+  auto* info_cmd = cmd->add_subcommand("info", "features, splits and row counts");
+  info_cmd->add_option("SRC", a->src, "a data file or a save_to_disk folder")->required();
+  info_cmd->add_flag("--json", a->json, "print JSON");
+  auto* head_cmd = cmd->add_subcommand("head", "the first rows");
+  head_cmd->add_option("SRC", a->src, "a data file or a save_to_disk folder")->required();
+  head_cmd->add_option("-n", a->n, "rows to show (default 5)")->check(CLI::NonNegativeNumber);
+  head_cmd->add_option("--split", a->split, "the split of a DatasetDict folder (default: the first)");
+  head_cmd->add_flag("--json", a->json, "print JSON Lines");
+  auto* convert_cmd = cmd->add_subcommand("convert", "write SRC as OUT's format (.arrow, .parquet, .jsonl, .json, .csv, or a folder)");
+  convert_cmd->add_option("SRC", a->src, "a data file or a save_to_disk folder")->required();
+  convert_cmd->add_option("OUT", a->out, "output file or folder")->required();
+  convert_cmd->add_option("--split", a->split, "the split of a DatasetDict folder (default: the first)");
+  auto* split_cmd = cmd->add_subcommand("split", "train_test_split as datasets does it, saved as a DatasetDict folder");
+  split_cmd->add_option("SRC", a->src, "a data file or a save_to_disk folder")->required();
+  split_cmd->add_option("--test-size", a->test_size, "fraction in (0, 1) or a row count")->required();
+  split_cmd->add_option("--seed", a->seed, "seed of numpy's default_rng (default 0)");
+  split_cmd->add_option("--out", a->out, "output folder")->required();
+  return [a, info_cmd, head_cmd, convert_cmd, split_cmd]() {
+    if (info_cmd->parsed()) return info(a->src, a->json);
+    if (head_cmd->parsed()) return head(a->src, a->n, a->split, a->json);
+    DatasetDict dd = load_source(a->src);
+    const Dataset& ds = pick_split(dd, a->split);
+    if (convert_cmd->parsed()) {
+      datasets::save_file(ds, a->out);
+      std::cout << "wrote " << ds.num_rows() << " rows to " << a->out << "\n";
+      return 0;
+    }
+    if (split_cmd->parsed()) {
+      DatasetDict out = ds.train_test_split(a->test_size, a->seed);
+      datasets::save_to_disk(out, a->out);
+      std::cout << "train " << out["train"].num_rows() << " rows, test " << out["test"].num_rows() << " rows -> " << a->out << "\n";
+      return 0;
+    }
+    return 0;
+  };
+});
+
+}  // namespace cuddle::cli
