@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ class Module {
   };
   // Every parameter of this module and its children, keys prefixed by their path.
   std::vector<Slot> named_parameters();
+  // This module and every descendant, keyed by path ("" for this one), parents first.
+  std::vector<std::pair<std::string, Module*>> named_modules();
 
   // Called on every module (children first) after load_state_dict filled the parameters:
   // the place to derive inference-only data such as fused projection weights.
@@ -48,6 +51,7 @@ class Module {
  private:
   friend void visit_loaded(Module& m);
   void collect(const std::string& prefix, std::vector<Slot>& out);
+  void collect_modules(const std::string& prefix, std::vector<std::pair<std::string, Module*>>& out);
   std::vector<Slot> params_;
   std::vector<std::pair<std::string, Module*>> children_;
 };
@@ -61,6 +65,8 @@ struct LoadOptions {
   // Tied parameters: module key -> the module key it shares storage with (an MLM decoder
   // and the word embeddings). The tied key may be absent from the checkpoint.
   std::map<std::string, std::string> tied;
+  // Module keys the caller fills itself (quantized weights, src/quant): not reported missing.
+  std::set<std::string> filled_elsewhere;
 };
 
 struct LoadReport {
@@ -73,6 +79,22 @@ struct LoadReport {
 // in one message. `what` names the model in the message ("BertForMaskedLM").
 LoadReport load_state_dict(Module& module, const SafetensorsCheckpoint& checkpoint,
                            const LoadOptions& options = {}, const std::string& what = "model");
+// Runs on_loaded on every module, children first (again, after weights were replaced).
+void visit_loaded(Module& m);
+
+// A Linear weight held quantized (src/quant: bitsandbytes 8-bit and 4-bit): it computes
+// the layer itself, without an f32 copy of the weight.
+class QuantizedLinear {
+ public:
+  virtual ~QuantizedLinear() = default;
+  // act(x W^T + bias), as ops::linear.
+  virtual Tensor forward(const Tensor& x, const Tensor& bias, Activation act) const = 0;
+  // What the Linear's `weight` parameter holds meanwhile (int8 rows or packed 4-bit bytes).
+  virtual Tensor stored_weight() const = 0;
+  // The f32 weight [out, in] the quantized one stands for.
+  virtual Tensor dequantized_weight() const = 0;
+  virtual int64_t out_features() const = 0;
+};
 
 // ---- building blocks ----
 
@@ -88,6 +110,8 @@ class Linear : public Module {
   Tensor weight, bias;
   // False when a parent runs this weight itself (a fused Q|K|V projection).
   bool prepare_on_load = true;
+  // Set when the weight is quantized: forward runs it, `weight` holds its stored form.
+  std::shared_ptr<const QuantizedLinear> quantized;
 
  private:
   ops::LinearWeight gemm_weight_;

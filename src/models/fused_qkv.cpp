@@ -23,12 +23,20 @@ Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
 }  // namespace
 
 void FusedQkv::build() {
+  // Quantized projections run each on its own (their kernels read the quantized weight).
+  if (q_.quantized || k_.quantized || v_.quantized) {
+    weight_ = ops::LinearWeight();
+    bias_ = Tensor();
+    return;
+  }
   weight_ = ops::LinearWeight(std::vector<Tensor>{q_.weight, k_.weight, v_.weight});
   bias_ = q_.bias.defined() ? stack_rows(q_.bias, k_.bias, v_.bias) : Tensor();
 }
 
 Tensor FusedQkv::context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask,
                          bool causal) const {
+  if (weight_.empty())
+    return ops::attention(q_.forward(x), k_.forward(x), v_.forward(x), num_heads, attention_mask, causal);
   const int64_t W = q_.weight.size(0);
   Tensor qkv = ops::linear(x, weight_, bias_);
   return ops::attention(qkv.slice(2, 0, W), qkv.slice(2, W, 2 * W), qkv.slice(2, 2 * W, 3 * W),

@@ -29,4 +29,16 @@ std::vector<Module::Slot> Module::named_parameters() {
   return out;
 }
 
+void Module::collect_modules(const std::string& path, std::vector<std::pair<std::string, Module*>>& out) {
+  out.emplace_back(path, this);
+  for (const auto& [name, child] : children_)
+    child->collect_modules(name.empty() ? path : path.empty() ? name : path + "." + name, out);
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out;
+  collect_modules("", out);
+  return out;
+}
+
 }  // namespace cuddle::nn
