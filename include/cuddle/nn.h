@@ -94,6 +94,8 @@ class QuantizedLinear {
   // The f32 weight [out, in] the quantized one stands for.
   virtual Tensor dequantized_weight() const = 0;
   virtual int64_t out_features() const = 0;
+  // Bytes the layer keeps for its weight (stored form plus per-block scales).
+  virtual int64_t resident_bytes() const = 0;
 };
 
 // ---- building blocks ----

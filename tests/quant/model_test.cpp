@@ -207,3 +207,27 @@ TEST(QuantModels, UnsupportedQuantMethodIsAClearError) {
                 .find("quantization method \"awq\" is not supported"),
             std::string::npos);
 }
+
+TEST(QuantCli, QuantizeWritesAFolderForwardReadsAsItIs) {
+  test::TempDir out;
+  const std::string dir = test::fixture("models/bert-seqcls");
+  const auto q = test::run_cli({"quantize", dir, "--load_in_4bit", "--bnb_4bit_quant_type", "nf4",
+                                "--bnb_4bit_use_double_quant", "--out", out / "q"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find("Linear layers quantized (nf4)"), std::string::npos) << q.out;
+  const auto f = test::run_cli({"forward", out / "q", "--inputs", dir + "/reference.safetensors", "--out", out / "o.safetensors"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  // The same logits as the library's nf4 model of the same folder.
+  BitsAndBytesConfig c = config_for("nf4");
+  auto model = load_quantized_model(dir, std::nullopt, c);
+  const SafetensorsFile ref = SafetensorsFile::open(dir + "/reference.safetensors");
+  ModelInputs in;
+  in.input_ids = ref.tensor("input_ids").clone();
+  if (ref.contains("attention_mask")) in.attention_mask = ref.tensor("attention_mask").clone();
+  if (ref.contains("token_type_ids")) in.token_type_ids = ref.tensor("token_type_ids").clone();
+  EXPECT_EQ(SafetensorsFile::open(out / "o.safetensors").tensor("logits").to_float_vector(),
+            model->forward(in, false).get("logits").to_float_vector());
+  const auto bad = test::run_cli({"quantize", dir, "--out", out / "none"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("pass --load_in_8bit or --load_in_4bit"), std::string::npos) << bad.err;
+}
