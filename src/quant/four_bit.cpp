@@ -155,7 +155,10 @@ Tensor dequantize_4bit(const FourBitWeight& w) {
 
 void check_4bit(const FourBitWeight& w, const std::string& what) {
   auto fail = [&](const std::string& msg) { throw FormatError(what + ": 4-bit quant state: " + msg); };
-  if (w.blocksize <= 0) fail("blocksize " + std::to_string(w.blocksize) + " is not positive");
+  // Bounded so that block counts cannot overflow (bitsandbytes uses 32 .. 4096).
+  constexpr int64_t kMaxBlock = int64_t{1} << 20;
+  if (w.blocksize <= 0 || w.blocksize > kMaxBlock)
+    fail("blocksize " + std::to_string(w.blocksize) + " is not in [1, " + std::to_string(kMaxBlock) + "]");
   for (int64_t d : w.shape)
     if (d < 0) fail("shape " + shape_str(w.shape) + " has a negative dimension");
   const int64_t n = w.numel();
@@ -171,7 +174,8 @@ void check_4bit(const FourBitWeight& w, const std::string& what) {
   if (!w.quant_map.defined() || w.quant_map.dtype() != DType::F32 || w.quant_map.numel() != 16)
     fail("quant_map should be F32 with 16 values");
   if (!w.nested) return;
-  if (w.nested_blocksize <= 0) fail("nested_blocksize " + std::to_string(w.nested_blocksize) + " is not positive");
+  if (w.nested_blocksize <= 0 || w.nested_blocksize > kMaxBlock)
+    fail("nested_blocksize " + std::to_string(w.nested_blocksize) + " is not in [1, " + std::to_string(kMaxBlock) + "]");
   const int64_t nested_blocks = (w.blocks() + w.nested_blocksize - 1) / w.nested_blocksize;
   if (!w.nested_absmax.defined() || w.nested_absmax.dtype() != DType::F32 || w.nested_absmax.numel() != nested_blocks)
     fail("nested_absmax should be F32 with " + std::to_string(nested_blocks) + " values");

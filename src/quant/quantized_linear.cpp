@@ -82,13 +82,20 @@ class Int8Linear final : public nn::QuantizedLinear {
     float* o = out.data<float>();
     kernels::int8_gemm(M, N, K, qa.data(), sa.data(), w_.CB.data<int8_t>(), row_sums_.data(), w_.SCB.data<float>(), b, o);
     if (!outlier_cols.empty()) {
+      // The outlier part as an f32 GEMM of the gathered columns (there may be many).
+      const int64_t C = static_cast<int64_t>(outlier_cols.size());
+      Tensor sub_a = Tensor::empty({M, C}, DType::F32), sub_w = Tensor::empty({N, C}, DType::F32);
+      float* sa_p = sub_a.data<float>();
+      float* sw_p = sub_w.data<float>();
       const int8_t* cb = w_.CB.data<int8_t>();
       const float* scb = w_.SCB.data<float>();
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t c = 0; c < C; ++c) sa_p[i * C + c] = x[i * K + outlier_cols[c]];
       for (int64_t j = 0; j < N; ++j)
-        for (int64_t c : outlier_cols) {
-          const float wv = (static_cast<float>(cb[j * K + c]) * scb[j]) * kInv127;
-          for (int64_t i = 0; i < M; ++i) o[i * N + j] += x[i * K + c] * wv;
-        }
+        for (int64_t c = 0; c < C; ++c) sw_p[j * C + c] = (static_cast<float>(cb[j * K + outlier_cols[c]]) * scb[j]) * kInv127;
+      const Tensor extra = ops::linear(sub_a, sub_w);
+      const float* e = extra.data<float>();
+      for (int64_t i = 0; i < M * N; ++i) o[i] += e[i];
     }
     return finish(out, act);
   }
