@@ -67,15 +67,7 @@ class Int8Linear final : public nn::QuantizedLinear {
     }
     std::vector<int8_t> qa(static_cast<size_t>(M * K));
     std::vector<float> sa(static_cast<size_t>(M));
-    for (int64_t i = 0; i < M; ++i) {
-      const float* row = a16.data() + i * K;
-      float absmax = 0.0f;
-      for (int64_t c = 0; c < K; ++c) absmax = std::max(absmax, std::fabs(row[c]));
-      sa[i] = absmax;
-      const float scale = 127.0f / absmax;
-      for (int64_t c = 0; c < K; ++c)
-        qa[i * K + c] = absmax > 0.0f ? static_cast<int8_t>(std::nearbyint(row[c] * scale)) : int8_t{0};
-    }
+    kernels::int8_quantize_rows(M, K, a16.data(), qa.data(), sa.data());
     Tensor keep_bias;
     const float* b = bias_of(bias, N, keep_bias, "int8 Linear");
     Tensor out = Tensor::empty(r.out_shape, DType::F32);

@@ -52,7 +52,8 @@ TEST(QuantKernels, Int8GemmIsExactOnEveryIsa) {
 }
 
 TEST(QuantKernels, FourBitGemmMatchesDequantizedProductOnEveryIsa) {
-  for (const auto [m, n, k] : {std::array<int64_t, 3>{5, 7, 128}, {9, 13, 192}, {3, 5, 40}}) {
+  // m >= 16 runs the decoded-panel path (100 rows: two full 48-row panels and a partial one).
+  for (const auto [m, n, k] : {std::array<int64_t, 3>{5, 7, 128}, {9, 13, 192}, {3, 5, 40}, {40, 100, 128}}) {
     const auto wv = noise(n * k, 7, 0.1f), a = noise(m * k, 8, 1.0f), bias = noise(n, 9, 1.0f);
     for (FourBitType type : {FourBitType::NF4, FourBitType::FP4}) {
       const FourBitWeight q = quantize_4bit(Tensor::from_vector(wv, {n, k}), type, true);

@@ -4,9 +4,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "cuddle/dtype.h"
+#include "kernels/cpu/weight_gemm.h"
 
 namespace cuddle::kernels {
 
@@ -14,6 +16,7 @@ namespace {
 
 constexpr float kInt8Dequant = 6.200124e-05f;  // bitsandbytes' 1 / (127 * 127)
 constexpr int64_t kTile = 4;                     // activation rows x weight rows per tile
+constexpr int64_t kPanelMinRows = 16;            // 4-bit: from here on, decoded panels (below)
 
 bool cpu_has_vnni() {
   __builtin_cpu_init();
@@ -228,6 +231,51 @@ __attribute__((target("avx2,fma"))) void fourbit_avx2(int64_t m, int64_t n0, int
   }
 }
 
+// Decodes weight rows [r0, r1) into out ((r1 - r0) x k f32, row-major).
+__attribute__((target("avx512f,avx512bw,avx2"))) void decode_rows_avx512(const uint8_t* packed, const float* code,
+                                                                        const float* absmax, int64_t blocksize,
+                                                                        int64_t k, int64_t r0, int64_t r1, float* out) {
+  const __m512 table = _mm512_loadu_ps(code);
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t p = 0; p < k; p += 16) {
+      const int64_t e = r * k + p;
+      const __m512i idx = _mm512_cvtepu8_epi32(unpack16(packed + e / 2));
+      _mm512_storeu_ps(out + (r - r0) * k + p,
+                       _mm512_mul_ps(_mm512_permutexvar_ps(idx, table), _mm512_set1_ps(absmax[e / blocksize])));
+    }
+}
+
+void decode_rows_generic(const uint8_t* packed, const float* code, const float* absmax, int64_t blocksize, int64_t k,
+                         int64_t r0, int64_t r1, float* out) {
+  for (int64_t e = r0 * k; e < r1 * k; ++e) out[e - r0 * k] = code[nibble(packed, e)] * absmax[e / blocksize];
+}
+
+// Many activation rows: each chunk of kPanelRows weight rows is decoded once into a
+// per-thread f32 panel (48 x k floats, in cache; never the whole weight) and multiplied
+// with every activation row by the f32 weight_gemm micro-kernels, so the decoding cost is
+// shared by all m rows instead of being paid per 4-row tile.
+constexpr int64_t kPanelRows = 48;
+void fourbit_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, const uint8_t* packed, const float* code,
+                         const float* absmax, int64_t blocksize, const float* bias, float* out, bool avx512,
+                         bool parallel) {
+  const int64_t chunks = (n + kPanelRows - 1) / kPanelRows;
+  const bool threads = parallel && !omp_in_parallel();
+#pragma omp parallel if (threads)
+  {
+    std::vector<float> panel(static_cast<size_t>(kPanelRows * k));
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t r0 = c * kPanelRows, r1 = std::min(n, r0 + kPanelRows);
+      if (avx512)
+        decode_rows_avx512(packed, code, absmax, blocksize, k, r0, r1, panel.data());
+      else
+        decode_rows_generic(packed, code, absmax, blocksize, k, r0, r1, panel.data());
+      const WeightRows rows = WeightRows::contiguous(panel.data(), r1 - r0, k);
+      weight_gemm(m, a, k, rows, bias ? bias + r0 : nullptr, out + r0, n, /*parallel=*/false);
+    }
+  }
+}
+
 }  // namespace
 
 QuantIsa usable_quant_isa(QuantIsa want) {
@@ -257,6 +305,44 @@ void round_to_f16(const float* x, float* out, int64_t n) {
   static const bool f16c = (__builtin_cpu_init(), __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx"));
   if (f16c) return round_to_f16_f16c(x, out, n);
   for (int64_t i = 0; i < n; ++i) out[i] = f16_to_f32(f32_to_f16(x[i]));
+}
+
+__attribute__((target("avx512f,avx512bw"))) static void int8_quantize_rows_avx512(int64_t m, int64_t k,
+                                                                                   const float* a, int8_t* q,
+                                                                                   float* absmax) {
+  const int64_t kv = k / 16 * 16;
+  for (int64_t i = 0; i < m; ++i) {
+    const float* row = a + i * k;
+    __m512 mx = _mm512_setzero_ps();
+    for (int64_t c = 0; c < kv; c += 16) mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(row + c)));
+    float am = _mm512_reduce_max_ps(mx);
+    for (int64_t c = kv; c < k; ++c) am = std::max(am, std::fabs(row[c]));
+    absmax[i] = am;
+    int8_t* out = q + i * k;
+    if (!(am > 0.0f)) {
+      std::fill(out, out + k, int8_t{0});
+      continue;
+    }
+    const float s = 127.0f / am;
+    const __m512 scale = _mm512_set1_ps(s);
+    // cvtps_epi32 rounds half to even (the default MXCSR mode), as torch.round.
+    for (int64_t c = 0; c < kv; c += 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c),
+                       _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row + c), scale))));
+    for (int64_t c = kv; c < k; ++c) out[c] = static_cast<int8_t>(std::nearbyint(row[c] * s));
+  }
+}
+
+void int8_quantize_rows(int64_t m, int64_t k, const float* a, int8_t* q, float* absmax) {
+  if (cpu_has_vnni()) return int8_quantize_rows_avx512(m, k, a, q, absmax);
+  for (int64_t i = 0; i < m; ++i) {
+    const float* row = a + i * k;
+    float am = 0.0f;
+    for (int64_t c = 0; c < k; ++c) am = std::max(am, std::fabs(row[c]));
+    absmax[i] = am;
+    const float s = 127.0f / am;
+    for (int64_t c = 0; c < k; ++c) q[i * k + c] = am > 0.0f ? static_cast<int8_t>(std::nearbyint(row[c] * s)) : int8_t{0};
+  }
 }
 
 void int8_row_sums(const int8_t* w, int64_t n, int64_t k, int32_t* sums) {
@@ -296,6 +382,12 @@ void fourbit_gemm(int64_t m, int64_t n, int64_t k, const float* a, const uint8_t
   if (m <= 0 || n <= 0) return;
   QuantIsa isa = usable_quant_isa(want);
   if (k % 16 != 0 || blocksize % 16 != 0) isa = QuantIsa::Generic;
+  // From a few rows on, decoding each weight once beats decoding it per 4-row tile.
+  if (m >= kPanelMinRows && isa != QuantIsa::Generic) {
+    fourbit_gemm_panels(m, n, k, a, packed, code16, absmax, blocksize, bias, out, isa == QuantIsa::Avx512Vnni,
+                        parallel);
+    return;
+  }
   over_weight_tiles(n, parallel, m * n * k, [&](int64_t n0, int64_t n1) {
     if (isa == QuantIsa::Avx512Vnni)
       fourbit_avx512(m, n0, n1, k, a, packed, code16, absmax, blocksize, bias, out, n);

@@ -10,8 +10,10 @@
 //       (+ bias[n]), q the nibble of element n * K + k of the packed bytes (the first of a
 //       pair in the high nibble). Weights are decoded 16 (AVX-512) or 8 (AVX2) at a time in
 //       registers: a table permute of the nibbles times the block's absmax, then FMAs with
-//       a tile of activation rows. Needs K and blocksize multiples of 16; otherwise (and
-//       without AVX2) a portable loop.
+//       a tile of activation rows. From 16 activation rows on, each chunk of 48 weight rows
+//       is instead decoded once into a per-thread f32 panel (never the whole weight) and
+//       multiplied by the f32 weight_gemm micro-kernels. Needs K and blocksize multiples of
+//       16; otherwise (and without AVX2) a portable loop.
 #pragma once
 #include <cstdint>
 
@@ -25,6 +27,10 @@ const char* quant_isa_name(QuantIsa isa);  // "avx512vnni", "avx2", "generic"
 // out[i] = x[i] rounded to float16 (nearest, ties to even) and back: what bitsandbytes'
 // A.to(torch.float16) does to activations before LLM.int8 quantises them. F16C when present.
 void round_to_f16(const float* x, float* out, int64_t n);
+
+// LLM.int8's row-wise activation quantisation: absmax[i] = max |a[i, :]|, q[i, c] =
+// round_half_even(a[i, c] * (127 / absmax[i])); a zero row stays zero. AVX-512 when present.
+void int8_quantize_rows(int64_t m, int64_t k, const float* a, int8_t* q, float* absmax);
 
 // Row sums of an int8 weight [n, k] (the VNNI path's correction term).
 void int8_row_sums(const int8_t* w, int64_t n, int64_t k, int32_t* sums);
