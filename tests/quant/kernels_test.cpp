@@ -46,7 +46,8 @@ TEST(QuantKernels, Int8GemmIsExactOnEveryIsa) {
     for (QuantIsa isa : kIsas) {
       std::vector<float> got(m * n);
       kernels::int8_gemm(m, n, k, a.data(), sa.data(), w.data(), sums.data(), sw.data(), bias.data(), got.data(), isa);
-      EXPECT_EQ(got, want) << kernels::quant_isa_name(isa) << " m=" << m << " n=" << n << " k=" << k;
+      for (size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(got[i], want[i]) << kernels::quant_isa_name(isa) << " m=" << m << " n=" << n << " k=" << k << " at " << i;
     }
   }
 }

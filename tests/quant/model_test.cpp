@@ -231,3 +231,19 @@ TEST(QuantCli, QuantizeWritesAFolderForwardReadsAsItIs) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("pass --load_in_8bit or --load_in_4bit"), std::string::npos) << bad.err;
 }
+
+TEST(QuantCli, PipelineTakesTheQuantizationFlags) {
+  const std::string dir = test::fixture("real/models/langid-bert");
+  const auto f32 = test::run_cli({"pipeline", "text-classification", "--model", dir, "--json", "Das ist ein kleines Haus."});
+  const auto q8 = test::run_cli({"pipeline", "text-classification", "--model", dir, "--json", "--load_in_8bit",
+                                 "Das ist ein kleines Haus."});
+  ASSERT_EQ(f32.exit_code, 0) << f32.err;
+  ASSERT_EQ(q8.exit_code, 0) << q8.err;
+  const auto a = nlohmann::json::parse(f32.out), b = nlohmann::json::parse(q8.out);
+  std::printf("pipeline f32 %s, int8 %s\n", a.dump().c_str(), b.dump().c_str());
+  const auto& ra = a.is_array() ? a[0] : a;
+  const auto& rb = b.is_array() ? b[0] : b;
+  EXPECT_EQ(ra["label"], "de");
+  EXPECT_EQ(rb["label"], ra["label"]);
+  EXPECT_NEAR(rb["score"].get<double>(), ra["score"].get<double>(), 0.02);
+}
