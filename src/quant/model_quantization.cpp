@@ -98,9 +98,12 @@ PreTrainedModel::Prefilled attach_prequantized(nn::Module& root, const Safetenso
   for (const auto& path : quantized_paths) {
     nn::Linear* target = nullptr;
     std::string target_name;
+    // The exact path first; otherwise the one path that differs by the base prefix.
     for (const auto& [name, linear] : layers)
-      if (same_module(name, path)) target = linear, target_name = name;
-    if (!target) throw FormatError(what + ": quantized weight \"" + path + ".weight\" matches no Linear layer of the model");
+      if (name == path || (!target && same_module(name, path))) target = linear, target_name = name;
+    // A head this model lacks (a base model from a classifier checkpoint): its entries are
+    // left to load_weights, which drops them as transformers does (or reports them).
+    if (!target) continue;
     const std::string prefix = path + ".";
     std::shared_ptr<const nn::QuantizedLinear> q;
     Shape shape;

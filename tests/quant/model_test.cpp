@@ -171,6 +171,13 @@ TEST(QuantModels, SaveAndLoadGiveTheSameWeightsBitForBit) {
     // only tied weights and the last parameter, classifier.bias, out).
     EXPECT_EQ(quantized, 14u) << mode;
     EXPECT_EQ(first_texts_logits(*q), first_texts_logits(*back)) << mode;
+    // The same folder as a base model (AutoModel): the bert. prefix goes, the classifier's
+    // quantized entries are dropped, the 13 encoder and pooler layers load quantized.
+    auto base = load_quantized_model(out.path(), ModelTask::Base, std::nullopt);
+    size_t base_quantized = 0;
+    for (const auto& [name, module] : base->named_modules())
+      if (const auto* l = dynamic_cast<const nn::Linear*>(module); l && l->quantized) ++base_quantized;
+    EXPECT_EQ(base_quantized, 13u) << mode;
   }
 }
 
