@@ -144,7 +144,8 @@ std::vector<std::string> quantize_linears(nn::Module& root, const BitsAndBytesCo
                                           const std::map<std::string, std::string>& tied);
 // Before loading a checkpoint saved quantized: installs every quantized Linear weight it
 // holds into the matching Linear of `root` (module paths matched as the checkpoint's, or
-// with a leading component added or removed, as the base-model prefix is). Returns the
+// with a leading component added or removed, as the base-model prefix is; a path that
+// matches no Linear, a head the model lacks, is left to load_weights). Returns the
 // checkpoint keys consumed and the module keys filled, for PreTrainedModel::load_weights.
 // `what` (the folder) is named in errors.
 PreTrainedModel::Prefilled attach_prequantized(nn::Module& root, const SafetensorsCheckpoint& checkpoint,
