@@ -3,9 +3,13 @@
 // the ONNX Runtime comparison around it is bench/model_vs_ort.sh (docs/performance.md).
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cuddle/models.h"
 
 namespace cuddle {
 
@@ -19,6 +23,9 @@ struct ModelBenchOptions {
   // row is the timed input (as the anchor does) when its length equals `seq`.
   std::string check_reference;
   bool measure_peak = true;
+  // Loads the model folder; unset: load_model_from_architectures. `cuddle bench model`
+  // passes a quantizing loader (src/quant) for its bitsandbytes flags.
+  std::function<std::unique_ptr<PreTrainedModel>(const std::string&)> load;
 };
 
 struct BatchTiming {
@@ -35,6 +42,7 @@ struct ModelBenchResult {
   double load_ms = 0;     // config + mmap + strict load + GEMM weight set-up
   double first_forward_ms = 0;  // the first forward pass after loading (faults weights in)
   double weights_mb = 0;  // parameters as f32
+  double stored_weights_mb = 0;  // what the loaded model holds (quantized layers: their own bytes)
   double gflop_per_sequence = 0;
   double peak_gflops = 0;  // measured sgemm peak on the same threads (0: not measured)
   double fma_peak_gflops = 0;  // the cores' register-only FMA rate, the hardware ceiling (0: not measured)

@@ -4,6 +4,7 @@
 // start_logits, end_logits (docs/models.md).
 #pragma once
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -74,7 +75,15 @@ class PreTrainedModel : public nn::Module {
   // Fills the weights from a checkpoint, adapting keys the way transformers does: the
   // base-model prefix (bert., roberta., distilbert.) added or stripped, legacy
   // LayerNorm.gamma / .beta names, tied output embeddings. Strict otherwise.
-  void load_weights(const SafetensorsCheckpoint& checkpoint);
+  // `prefilled`: weights the caller installed itself (quantized Linear weights, src/quant):
+  // those checkpoint keys are skipped and those module keys are not reported missing.
+  struct Prefilled {
+    std::set<std::string> checkpoint_keys;
+    std::set<std::string> module_keys;
+  };
+  void load_weights(const SafetensorsCheckpoint& checkpoint, const Prefilled& prefilled = {});
+  // Tied parameters: module key -> the key it shares storage with.
+  const std::map<std::string, std::string>& tied() const { return tied_; }
 
  protected:
   PreTrainedModel(std::shared_ptr<const ModelConfig> config, std::string class_name, ModelTask task,
@@ -115,6 +124,9 @@ class TextImageEmbedder {
   virtual Tensor get_image_features(const ModelInputs& inputs) const = 0;
 };
 
+// Builds the model for `task` (nullopt: the class config.json's architectures[0] names) of a
+// model folder without loading weights: for loaders that fill some themselves (src/quant).
+std::unique_ptr<PreTrainedModel> create_model(const std::string& dir, std::optional<ModelTask> task);
 // Builds the model for `task` from a model folder (config.json + model.safetensors or a
 // sharded index) and loads its weights. Throws with the file named when config.json is
 // missing, the model_type is not supported, or weights are missing / unexpected /

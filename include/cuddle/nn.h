@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,7 @@ class Module {
  private:
   friend void visit_loaded(Module& m);
   void collect(const std::string& prefix, std::vector<Slot>& out);
+  void collect_modules(const std::string& prefix, std::vector<std::pair<std::string, Module*>>& out);
   std::vector<Slot> params_;
   std::vector<std::pair<std::string, Module*>> children_;
   bool training_ = false;
@@ -78,6 +80,8 @@ struct LoadOptions {
   // Tied parameters: module key -> the module key it shares storage with (an MLM decoder
   // and the word embeddings). The tied key may be absent from the checkpoint.
   std::map<std::string, std::string> tied;
+  // Module keys the caller fills itself (quantized weights, src/quant): not reported missing.
+  std::set<std::string> filled_elsewhere;
 };
 
 struct LoadReport {
@@ -90,6 +94,24 @@ struct LoadReport {
 // in one message. `what` names the model in the message ("BertForMaskedLM").
 LoadReport load_state_dict(Module& module, const SafetensorsCheckpoint& checkpoint,
                            const LoadOptions& options = {}, const std::string& what = "model");
+// Runs on_loaded on every module, children first (again, after weights were replaced).
+void visit_loaded(Module& m);
+
+// A Linear weight held quantized (src/quant: bitsandbytes 8-bit and 4-bit): it computes
+// the layer itself, without an f32 copy of the weight.
+class QuantizedLinear {
+ public:
+  virtual ~QuantizedLinear() = default;
+  // act(x W^T + bias), as ops::linear.
+  virtual Tensor forward(const Tensor& x, const Tensor& bias, Activation act) const = 0;
+  // What the Linear's `weight` parameter holds meanwhile (int8 rows or packed 4-bit bytes).
+  virtual Tensor stored_weight() const = 0;
+  // The f32 weight [out, in] the quantized one stands for.
+  virtual Tensor dequantized_weight() const = 0;
+  virtual int64_t out_features() const = 0;
+  // Bytes the layer keeps for its weight (stored form plus per-block scales).
+  virtual int64_t resident_bytes() const = 0;
+};
 
 // ---- building blocks ----
 
@@ -115,6 +137,8 @@ class Linear : public Module {
   bool prepare_on_load = true;
   // Set: forward adds adapter->delta(x) (and parents that fuse this projection stop fusing).
   std::shared_ptr<const LinearAdapter> adapter;
+  // Set when the weight is quantized: forward runs it, `weight` holds its stored form.
+  std::shared_ptr<const QuantizedLinear> quantized;
 
  private:
   Tensor forward_base(const Tensor& x, Activation act) const;

@@ -11,6 +11,7 @@
 // image-feature-extraction (inputs: image file paths, or decoded images).
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -94,6 +95,9 @@ struct PipelineOptions {
   bool pool = false;
   // Model resolution: branch, tag or 40-hex commit of a Hub repo id.
   std::string revision = "main";
+  // Loads the model folder for the task's head; unset: load_model. `cuddle pipeline` passes
+  // a quantizing loader (src/quant) for its bitsandbytes flags.
+  std::function<std::unique_ptr<PreTrainedModel>(const std::string& dir, ModelTask task)> load_model;
 };
 
 // The model-side part every task shares; tasks live in src/pipelines/.

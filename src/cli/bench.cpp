@@ -1,4 +1,5 @@
-// `cuddle bench model DIR [--seq N] [--batch 1,8] [--reps N] [--check REF] [--json]`:
+// `cuddle bench model DIR [--seq N] [--batch 1,8] [--reps N] [--check REF] [--json]
+// [--load_in_8bit | --load_in_4bit ...]`:
 // load time, median forward latency per batch size, GFLOP/s as a fraction of the measured
 // sgemm peak, and peak RSS. `cuddle bench tokenizer FILE --corpus TXT [--json]`: load
 // time and single-thread / batch encode throughput. `cuddle bench train DIR [--seq N]
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/quant_flags.h"
 #include "cuddle/benchmark.h"
 #include "cuddle/tokenizer_benchmark.h"
 #include "cuddle/train_benchmark.h"
@@ -21,6 +23,7 @@ struct BenchArgs {
   ModelBenchOptions opt;
   bool no_peak = false;
   bool json = false;
+  QuantFlags quant;
 };
 
 nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
@@ -31,6 +34,7 @@ nlohmann::json to_json(const std::string& dir, const ModelBenchResult& r) {
                       {"load_ms", r.load_ms},
                       {"first_forward_ms", r.first_forward_ms},
                       {"weights_mb", r.weights_mb},
+                      {"stored_weights_mb", r.stored_weights_mb},
                       {"gflop_per_sequence", r.gflop_per_sequence},
                       {"peak_gflops", r.peak_gflops},
                       {"fma_peak_gflops", r.fma_peak_gflops},
@@ -108,8 +112,12 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
                     "reference.safetensors: compare logits first; its first row is the timed input");
   model->add_flag("--no-peak", a->no_peak, "skip measuring the machine's sgemm peak");
   model->add_flag("--json", a->json, "print JSON");
+  a->quant.add_to(*model);
   auto run_model = [a]() {
     a->opt.measure_peak = !a->no_peak;
+    a->opt.load = [config = a->quant.requested()](const std::string& dir) {
+      return quant::load_quantized_model(dir, std::nullopt, config);
+    };
     ModelBenchResult r = bench_model(a->model, a->opt);
     nlohmann::json j = to_json(a->model, r);
     if (a->json) {
@@ -118,8 +126,9 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
     }
     std::printf("%s (%s) threads %d, gemm %s\n", a->model.c_str(), r.model_class.c_str(), r.threads,
                 r.gemm_isa.c_str());
-    std::printf("load %.1f ms, first forward %.1f ms, weights %.1f MB, peak RSS %.1f MB, %.2f GFLOP per sequence\n",
-                r.load_ms, r.first_forward_ms, r.weights_mb, r.peak_rss_mb, r.gflop_per_sequence);
+    std::printf("load %.1f ms, first forward %.1f ms, weights %.1f MB (as f32), held %.1f MB, peak RSS %.1f MB, "
+                "%.2f GFLOP per sequence\n",
+                r.load_ms, r.first_forward_ms, r.weights_mb, r.stored_weights_mb, r.peak_rss_mb, r.gflop_per_sequence);
     if (r.check_max_abs_diff) std::printf("logits max abs diff vs reference %.3g\n", *r.check_max_abs_diff);
     if (r.peak_gflops > 0)
       std::printf("machine sgemm peak %.1f GFLOP/s (OpenBLAS), FMA peak %.1f GFLOP/s\n", r.peak_gflops,

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/quant_flags.h"
 #include "cuddle/models.h"
 #include "cuddle/safetensors.h"
 
@@ -15,6 +16,7 @@ namespace {
 struct ForwardArgs {
   std::string model, inputs, out;
   bool json = false;
+  QuantFlags quant;
 };
 
 // Other tensors in the file (a reference.safetensors also holds outputs) are ignored.
@@ -50,10 +52,12 @@ CUDDLE_CLI_COMMAND("forward", [](CLI::App& app) {
       ->required();
   cmd->add_option("--out", a->out, "safetensors file to write the outputs to")->required();
   cmd->add_flag("--json", a->json, "print the written outputs as JSON");
+  a->quant.add_to(*cmd);
   return [a]() {
     // Everything is loaded and computed before the output file is written (atomically),
     // so an error leaves nothing behind.
-    auto model = load_model_from_architectures(a->model);
+    // A folder saved quantized is read as it is; the flags quantize an f32 one while loading.
+    auto model = quant::load_quantized_model(a->model, std::nullopt, a->quant.requested());
     ModelOutputs out = model->forward(read_inputs(a->inputs));
     save_safetensors(a->out, out.tensors);
     if (a->json) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/quant_flags.h"
 #include "cuddle/pipeline.h"
 
 namespace cuddle::cli {
@@ -23,6 +24,7 @@ struct PipelineArgs {
   size_t stride = 0;
   bool json = false;
   PipelineOptions opts;
+  QuantFlags quant;
 };
 
 std::string trim(const std::string& s) {
@@ -167,6 +169,7 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
                   "input texts (questions for question-answering); image files or folders for image tasks");
   cmd->add_option("--model", a->model, "model folder or Hub repo id (org/name)")->required();
   cmd->add_option("--revision", a->opts.revision, "branch, tag or commit of a repo id (default main)");
+  a->quant.add_to(*cmd);
   auto* top_k = cmd->add_option("--top-k", a->top_k, "number of results per input (0 = all)");
   cmd->add_option("--batch-size", a->opts.batch_size, "inputs per forward pass (default 1)")->check(CLI::PositiveNumber);
   cmd->add_option("--input", a->input_file, "file with one input per line, or JSON Lines");
@@ -195,6 +198,10 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
   cmd->add_flag("--json", a->json, "print transformers' return value as JSON");
   return [a, top_k, tpl, aggregation, stride]() {
     if (*top_k) a->opts.top_k = a->top_k;
+    // A folder saved quantized is read as it is; the flags quantize an f32 one while loading.
+    a->opts.load_model = [config = a->quant.requested()](const std::string& dir, ModelTask task) {
+      return quant::load_quantized_model(dir, task, config);
+    };
     if (*tpl) a->opts.hypothesis_template = a->hypothesis_template;
     // Given or not matters: transformers refuses --stride with an explicit "none" only.
     if (*aggregation) a->opts.aggregation_strategy = a->aggregation_strategy;

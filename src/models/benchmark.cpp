@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cuddle/models.h"
@@ -115,11 +116,19 @@ ModelBenchResult bench_model(const std::string& dir, const ModelBenchOptions& op
   }
 
   const double t0 = now_ms();
-  std::unique_ptr<PreTrainedModel> model = load_model_from_architectures(dir);
+  std::unique_ptr<PreTrainedModel> model = opt.load ? opt.load(dir) : load_model_from_architectures(dir);
   r.load_ms = now_ms() - t0;
   r.model_class = model->class_name();
-  for (const auto& slot : model->named_parameters())
+  std::map<std::string, const nn::QuantizedLinear*> quantized;
+  for (const auto& [name, module] : model->named_modules())
+    if (const auto* l = dynamic_cast<const nn::Linear*>(module); l && l->quantized) quantized[name + ".weight"] = l->quantized.get();
+  for (const auto& slot : model->named_parameters()) {
     r.weights_mb += double(shape_numel(slot.shape)) * 4.0 / (1024.0 * 1024.0);
+    const auto q = quantized.find(slot.name);
+    const double bytes = q != quantized.end() ? double(q->second->resident_bytes())
+                                              : slot.tensor->defined() ? double(slot.tensor->nbytes()) : 0.0;
+    r.stored_weights_mb += bytes / (1024.0 * 1024.0);
+  }
   // Image models run on their configured image size; their sequence is the patch count.
   const int64_t vision_seq = vision_sequence(model->config().json());
   r.gflop_per_sequence = flops_per_sequence(*model, vision_seq > 0 ? vision_seq : opt.seq) / 1e9;

@@ -21,7 +21,7 @@ bool any_starts_with(const std::vector<std::string>& keys, const std::string& pr
 }
 }  // namespace
 
-void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
+void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint, const Prefilled& prefilled) {
   std::set<std::string> expected;
   std::vector<std::string> model_keys;
   for (const auto& slot : named_parameters()) {
@@ -33,6 +33,7 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
   const bool ckpt_prefixed = any_starts_with(checkpoint.names(), prefix);
 
   auto rename = [&](const std::string& name) -> std::string {
+    if (prefilled.checkpoint_keys.count(name)) return "";
     std::string key = modern_name(name);
     if (auto a = aliases_.find(key); a != aliases_.end()) key = a->second;
     // Older checkpoints saved the position_ids buffer; transformers ignores it.
@@ -54,11 +55,13 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint) {
   };
   std::set<std::string> provided;
   for (const auto& name : checkpoint.names()) provided.insert(rename(name));
+  provided.insert(prefilled.module_keys.begin(), prefilled.module_keys.end());
   drop_absent_optional_parts(provided);
 
   nn::LoadOptions options;
   options.tied = tied_;
   options.rename = rename;
+  options.filled_elsewhere = prefilled.module_keys;
   nn::load_state_dict(*this, checkpoint, options, class_name_);
 }
 

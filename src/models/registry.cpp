@@ -64,36 +64,42 @@ bool ModelOutputs::contains(const std::string& name) const {
 }
 
 namespace {
-std::unique_ptr<PreTrainedModel> build_and_load(const std::string& dir,
-                                                std::shared_ptr<const ModelConfig> config,
-                                                const models::ModelFamily& family, ModelTask task) {
+std::unique_ptr<PreTrainedModel> build(std::shared_ptr<const ModelConfig> config, const models::ModelFamily& family,
+                                       ModelTask task) {
   auto model = family.create(config, task);
   if (!model)
     throw FormatError(config->path + ": model_type \"" + config->model_type + "\" has no " +
                       std::string(task_name(task)) + " class");
-  model->load_weights(SafetensorsCheckpoint::open(dir));
   return model;
 }
 }  // namespace
 
-std::unique_ptr<PreTrainedModel> load_model(const std::string& dir, ModelTask task) {
-  auto config = load_config(dir);
-  return build_and_load(dir, config, models::family_for(config->model_type, config->path), task);
-}
-
-std::unique_ptr<PreTrainedModel> load_model_from_architectures(const std::string& dir) {
+std::unique_ptr<PreTrainedModel> create_model(const std::string& dir, std::optional<ModelTask> task) {
   auto config = load_config(dir);
   const auto& family = models::family_for(config->model_type, config->path);
+  if (task) return build(config, family, *task);
   if (config->architectures.empty())
     throw FormatError(config->path + ": \"architectures\" is empty; name a task instead");
   const std::string& arch = config->architectures[0];
   std::string known;
-  for (const auto& [name, task] : family.architectures) {
-    if (name == arch) return build_and_load(dir, config, family, task);
+  for (const auto& [name, arch_task] : family.architectures) {
+    if (name == arch) return build(config, family, arch_task);
     known += (known.empty() ? "" : ", ") + name;
   }
   throw FormatError(config->path + ": architecture \"" + arch + "\" is not supported for " +
                     config->model_type + " (supported: " + known + ")");
+}
+
+std::unique_ptr<PreTrainedModel> load_model(const std::string& dir, ModelTask task) {
+  auto model = create_model(dir, task);
+  model->load_weights(SafetensorsCheckpoint::open(dir));
+  return model;
+}
+
+std::unique_ptr<PreTrainedModel> load_model_from_architectures(const std::string& dir) {
+  auto model = create_model(dir, std::nullopt);
+  model->load_weights(SafetensorsCheckpoint::open(dir));
+  return model;
 }
 
 std::unique_ptr<PreTrainedModel> load_pretrained(const std::string& name_or_path, const std::string& revision,

@@ -19,12 +19,15 @@ Tensor Linear::forward(const Tensor& x, Activation act) const {
 }
 
 Tensor Linear::forward_base(const Tensor& x, Activation act) const {
+  if (quantized) return quantized->forward(x, bias, act);
   if (!gemm_weight_.empty() && gemm_weight_.reads(weight)) return ops::linear(x, gemm_weight_, bias, act);
   return ops::linear(x, weight, bias, act);
 }
 
 void Linear::on_loaded() {
-  if (prepare_on_load) gemm_weight_ = ops::LinearWeight(weight);
+  // A quantized weight computes itself; the f32 one (if any) is let go.
+  if (quantized) gemm_weight_ = ops::LinearWeight();
+  else if (prepare_on_load) gemm_weight_ = ops::LinearWeight(weight);
 }
 
 Embedding::Embedding(int64_t num_embeddings, int64_t dim) {

@@ -4,8 +4,6 @@
 
 namespace cuddle::nn {
 
-void visit_loaded(Module& m);
-
 namespace {
 
 std::string files_of(const SafetensorsCheckpoint& ckpt) {
@@ -70,7 +68,8 @@ LoadReport load_state_dict(Module& module, const SafetensorsCheckpoint& ckpt,
     const auto tie = options.tied.find(slots[i].name);
     const bool tied_ok = tie != options.tied.end() && by_key.count(tie->second) &&
                          source.count(by_key[tie->second]);
-    if (!source.count(i) && !tied_ok) report.missing.push_back(slots[i].name);
+    if (!source.count(i) && !tied_ok && !options.filled_elsewhere.count(slots[i].name))
+      report.missing.push_back(slots[i].name);
   }
 
   const bool fatal = !misshaped.empty() ||

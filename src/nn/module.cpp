@@ -23,19 +23,21 @@ void Module::collect(const std::string& prefix, std::vector<Slot>& out) {
     child->collect(name.empty() ? prefix : prefix + name + ".", out);
 }
 
-std::vector<std::pair<std::string, Module*>> Module::named_modules() {
-  std::vector<std::pair<std::string, Module*>> out{{"", this}};
-  for (const auto& [name, child] : children_)
-    for (auto& [path, m] : child->named_modules()) {
-      const std::string full = name.empty() ? path : (path.empty() ? name : name + "." + path);
-      out.emplace_back(full, m);
-    }
-  return out;
-}
-
 std::vector<Module::Slot> Module::named_parameters() {
   std::vector<Slot> out;
   collect("", out);
+  return out;
+}
+
+void Module::collect_modules(const std::string& path, std::vector<std::pair<std::string, Module*>>& out) {
+  out.emplace_back(path, this);
+  for (const auto& [name, child] : children_)
+    child->collect_modules(name.empty() ? path : path.empty() ? name : path + "." + name, out);
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out;
+  collect_modules("", out);
   return out;
 }
 

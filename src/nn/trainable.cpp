@@ -6,8 +6,6 @@
 
 namespace cuddle::nn {
 
-void visit_loaded(Module& m);
-
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

@@ -107,7 +107,8 @@ Pipeline pipeline(const std::string& task, const std::string& model, const Pipel
   std::string dir = resolve_pretrained_dir(model, options.revision);
   auto config = load_config(dir);
   check_head(*config, entry);
-  std::shared_ptr<const PreTrainedModel> m = load_model(dir, entry.head);
+  std::shared_ptr<const PreTrainedModel> m =
+      options.load_model ? options.load_model(dir, entry.head) : load_model(dir, entry.head);
   TokenizerPtr tok;
   if (entry.needs & kTokenizer) tok = std::make_shared<const AutoTokenizer>(AutoTokenizer::from_pretrained(dir));
   ImageProcessorPtr proc;
