@@ -65,6 +65,7 @@ const char* head_suffix(ModelTask head) {
     case ModelTask::ImageClassification: return "ForImageClassification";
     case ModelTask::ObjectDetection: return "ForObjectDetection";
     case ModelTask::Base:
+    case ModelTask::CausalLM:  // GPT2LMHeadModel does not end in ForCausalLM
     case ModelTask::ZeroShotImageClassification: return "";
   }
   return "";
