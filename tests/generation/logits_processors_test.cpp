@@ -1,0 +1,95 @@
+// The logits processors against values worked out by hand from transformers' definitions
+// (RepetitionPenalty, MinNewTokensLength, Temperature, TopK, TopP), and their order.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "cuddle/generation.h"
+
+using namespace cuddle;
+
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+GenerationConfig sampling() {
+  GenerationConfig g;
+  g.do_sample = true;
+  g.top_k = 0;
+  return g;
+}
+
+TEST(LogitsProcessors, RepetitionPenaltyDividesPositiveAndMultipliesNegativeScoresOnce) {
+  GenerationConfig g;
+  g.repetition_penalty = 2.0f;
+  std::vector<float> s = {1.0f, -1.0f, 2.0f, 0.5f};
+  process_logits(s, {0, 1, 1}, 0, g);  // token 1 twice: penalised once
+  EXPECT_EQ(s, (std::vector<float>{0.5f, -2.0f, 2.0f, 0.5f}));
+}
+
+TEST(LogitsProcessors, MinNewTokensBansEveryEndTokenUntilReached) {
+  GenerationConfig g;
+  g.min_new_tokens = 2;
+  g.eos_token_ids = {1, 3};
+  std::vector<float> s = {0.0f, 5.0f, 1.0f, 4.0f};
+  process_logits(s, {}, 1, g);
+  EXPECT_EQ(s, (std::vector<float>{0.0f, -kInf, 1.0f, -kInf}));
+  s = {0.0f, 5.0f, 1.0f, 4.0f};
+  process_logits(s, {}, 2, g);
+  EXPECT_EQ(s, (std::vector<float>{0.0f, 5.0f, 1.0f, 4.0f}));
+}
+
+TEST(LogitsProcessors, WarpersApplyOnlyWhenSampling) {
+  GenerationConfig g;
+  g.temperature = 0.5f;
+  g.top_k = 1;
+  g.top_p = 0.1f;
+  std::vector<float> s = {1.0f, 2.0f, 3.0f};
+  process_logits(s, {}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{1.0f, 2.0f, 3.0f}));
+}
+
+TEST(LogitsProcessors, TemperatureDividesAfterThePenalty) {
+  GenerationConfig g = sampling();
+  g.repetition_penalty = 2.0f;
+  g.temperature = 0.5f;
+  std::vector<float> s = {2.0f, -1.0f};
+  process_logits(s, {0, 1}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{2.0f, -4.0f}));  // 2 / 2 / 0.5, -1 * 2 / 0.5
+}
+
+TEST(LogitsProcessors, TopKKeepsTheKHighestAndTiesWithTheKth) {
+  GenerationConfig g = sampling();
+  g.top_k = 2;
+  std::vector<float> s = {1.0f, 3.0f, 2.0f, 0.0f};
+  process_logits(s, {}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{-kInf, 3.0f, 2.0f, -kInf}));
+  s = {1.0f, 3.0f, 2.0f, 3.0f, 3.0f};
+  process_logits(s, {}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{-kInf, 3.0f, -kInf, 3.0f, 3.0f}));
+  g.top_k = 10;  // more than the vocabulary: nothing removed
+  s = {1.0f, 2.0f};
+  process_logits(s, {}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{1.0f, 2.0f}));
+}
+
+TEST(LogitsProcessors, TopPRemovesTheTailWhoseMassIsAtMostOneMinusTopP) {
+  GenerationConfig g = sampling();
+  g.top_p = 0.7f;
+  const std::vector<float> probs = {0.5f, 0.3f, 0.15f, 0.05f};
+  std::vector<float> s;
+  for (float p : probs) s.push_back(std::log(p));
+  process_logits(s, {}, 0, g);
+  // Ascending cumulative mass 0.05, 0.20, 0.50, 1.0: the first two are <= 0.3.
+  EXPECT_FLOAT_EQ(s[0], std::log(0.5f));
+  EXPECT_FLOAT_EQ(s[1], std::log(0.3f));
+  EXPECT_EQ(s[2], -kInf);
+  EXPECT_EQ(s[3], -kInf);
+  g.top_p = 0.01f;  // the most likely token always stays
+  s = {0.0f, 1.0f};
+  process_logits(s, {}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{-kInf, 1.0f}));
+}
+
+}  // namespace
