@@ -59,6 +59,33 @@ TEST(Perplexity, BlocksEqualTheNllOfTransformersLogits) {
   }
 }
 
+TEST(Perplexity, SlidingWindowsScoreEachTokenOnceWithTheGuidesWeights) {
+  // 6 tokens, windows of 4 advancing by 2: [0, 4) scores positions 1..3 (weight 3),
+  // [2, 6) scores its last 2 (global 4, 5) with their mean weighted by 2 - 1.
+  const std::string dir = test::fixture("models/llama-causal");
+  auto model = AutoModelForCausalLM::from_pretrained(dir);
+  const CausalLM& lm = as_causal_lm(*model);
+  SafetensorsFile ref = SafetensorsFile::open(dir + "/reference.safetensors");
+  const std::vector<int64_t> ids = ref.tensor("p1:input_ids").to_int_vector();
+  ASSERT_EQ(ids.size(), 6u);
+  auto window_logits = [&](int64_t b, int64_t e) {
+    std::vector<int64_t> w(ids.begin() + b, ids.begin() + e);
+    return std::pair{lm.forward_tokens(Tensor::from_vector(w, {1, e - b}), {}, {}, nullptr).select(0, 0), w};
+  };
+  auto [l0, w0] = window_logits(0, 4);
+  auto [l1, w1] = window_logits(2, 6);
+  const double first = reference_nll(l0, w0);
+  // Positions 2 and 3 of the second window: its total minus its position-1 term.
+  const double second_all = reference_nll(l1, w1);
+  const double second_p1 = reference_nll(l1.slice(0, 0, 1), {w1[0], w1[1]});
+  const double expected = first + (second_all - second_p1) / 2.0 * 1.0;
+  PerplexityResult r = perplexity(lm, ids, 0, 2, 4);
+  EXPECT_EQ(r.windows, 2);
+  EXPECT_EQ(r.tokens, 4);
+  EXPECT_NEAR(r.nll, expected, 1e-5);
+  EXPECT_NEAR(r.perplexity, std::exp(expected / 4.0), 1e-5 * r.perplexity);
+}
+
 TEST(Perplexity, ArgumentsAreChecked) {
   auto model = AutoModelForCausalLM::from_pretrained(test::fixture("models/gpt2-causal"));
   const CausalLM& lm = as_causal_lm(*model);
