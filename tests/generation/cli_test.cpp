@@ -54,6 +54,16 @@ TEST(GenerateCli, BadArgumentsAreOneErrorLine) {
   expect_error(run_cli({"generate", "--model", test::fixture("models/bert-seqcls"), "Hi"}), "AutoModelForCausalLM");
 }
 
+TEST(GenerateCli, TextGenerationPipelineCommand) {
+  auto r = run_cli({"pipeline", "text-generation", "--model", kGpt2, "--max_new_tokens", "8", "Hello world", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json::parse(R"([[{"generated_text": "Hello worldldebebebebebebeb"}]])"));
+  auto tail = run_cli({"pipeline", "text-generation", "--model", kGpt2, "--max-new-tokens", "8", "--no-full-text",
+                       "Hello world", "--json"});
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  EXPECT_EQ(nlohmann::json::parse(tail.out), nlohmann::json::parse(R"([[{"generated_text": "ldebebebebebebeb"}]])"));
+}
+
 TEST(PerplexityCli, JsonLinesEqualTheLibraryOnTheJoinedTexts) {
   test::TempDir tmp;
   const std::vector<std::string> texts = {"Hello world, this is a test.", "The quick brown fox jumps over the lazy dog.",
