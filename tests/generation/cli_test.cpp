@@ -4,6 +4,7 @@
 // joined by the end token; one clear error line for each bad argument.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "../pipelines/cli_expect.h"
@@ -62,6 +63,25 @@ TEST(GenerateCli, TextGenerationPipelineCommand) {
                        "Hello world", "--json"});
   ASSERT_EQ(tail.exit_code, 0) << tail.err;
   EXPECT_EQ(nlohmann::json::parse(tail.out), nlohmann::json::parse(R"([[{"generated_text": "ldebebebebebebeb"}]])"));
+}
+
+TEST(ForwardCli, CausalLmLogitsMatchTransformers) {
+  // cuddle forward on llama-causal: logits of prompt p1 within 1e-4 of transformers'.
+  const std::string dir = test::fixture("models/llama-causal");
+  SafetensorsFile ref = SafetensorsFile::open(dir + "/reference.safetensors");
+  const Tensor ids = ref.tensor("p1:input_ids");
+  test::TempDir tmp;
+  save_safetensors(tmp / "in.safetensors", {{"input_ids", ids.reshape({1, ids.size(0)})}});
+  auto r = run_cli({"forward", dir, "--inputs", tmp / "in.safetensors", "--out", tmp / "out.safetensors"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("LlamaForCausalLM"), std::string::npos) << r.out;
+  SafetensorsFile out = SafetensorsFile::open(tmp / "out.safetensors");
+  const std::vector<float> got = out.tensor("logits").to_float_vector(), want = ref.tensor("p1:logits").to_float_vector();
+  ASSERT_EQ(got.size(), want.size());
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, double(std::fabs(got[i] - want[i])));
+  EXPECT_LT(worst, 1e-4);
+  EXPECT_TRUE(out.contains("hidden_states.2"));  // embeddings + 2 layers
 }
 
 TEST(PerplexityCli, JsonLinesEqualTheLibraryOnTheJoinedTexts) {

@@ -1,7 +1,8 @@
 // Perplexity: the block recipe against the negative log-likelihood computed from
 // transformers' own logits (reference.safetensors), the sliding-window recipe against the
 // block recipe where they must agree, and, where ../shared/fixtures is present, the real
-// models' held-out perplexity against transformers' figures (lm_heldout.json) to 0.1%.
+// models' held-out perplexity against transformers' figures (lm_heldout.json) to 0.1%,
+// and their recorded greedy continuations (ids and decoded text).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -130,9 +131,10 @@ TEST(Perplexity, RealModelsEqualTransformersHeldOutFigures) {
     g.max_new_tokens = 24;
     for (const auto& case_ : metrics["greedy"]) {
       const auto prompt = case_["input_ids"].get<std::vector<int64_t>>();
-      EXPECT_EQ(generate(as_causal_lm(*model), {prompt}, g).sequences[0],
-                case_["greedy_ids"].get<std::vector<int64_t>>())
-          << name << " " << case_["prompt"];
+      const std::vector<int64_t> seq = generate(as_causal_lm(*model), {prompt}, g).sequences[0];
+      EXPECT_EQ(seq, case_["greedy_ids"].get<std::vector<int64_t>>()) << name << " " << case_["prompt"];
+      EXPECT_EQ(tok.decode(std::vector<uint32_t>(seq.begin(), seq.end()), true), case_["text"].get<std::string>())
+          << name;
     }
   }
 }
