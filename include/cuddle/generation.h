@@ -27,10 +27,17 @@ struct GenerationConfig {
   // Greedy (argmax) unless do_sample.
   bool do_sample = false;
   // Sampling warpers, applied in this order when do_sample: temperature (1: none), top_k
-  // (0: none), top_p (1: none).
+  // (0: none), top_p (1: none), min_p (0: none; tokens less likely than min_p times the
+  // most likely one are removed).
   float temperature = 1.0f;
   int64_t top_k = 50;
   float top_p = 1.0f;
+  float min_p = 0.0f;
+  // No n-gram of this size occurs twice in a sequence (prompt included); 0: none.
+  int64_t no_repeat_ngram_size = 0;
+  // Token sequences never generated: a single token is banned outright, a longer one's
+  // last token when the sequence ends with the rest.
+  std::vector<std::vector<int64_t>> bad_words_ids;
   // Tokens already in the sequence (prompt included): logit / penalty when positive,
   // logit * penalty when negative. 1: none.
   float repetition_penalty = 1.0f;
@@ -53,8 +60,8 @@ struct GenerationConfig {
   static GenerationConfig from_pretrained(const std::string& dir);
 
   // Throws Error naming the argument for values transformers refuses (temperature <= 0
-  // when sampling, top_p outside (0, 1], top_k < 0, repetition_penalty <= 0, negative
-  // lengths).
+  // when sampling, top_p outside (0, 1], min_p outside [0, 1], top_k < 0,
+  // repetition_penalty <= 0, negative lengths or n-gram sizes, empty bad words).
   void validate() const;
 };
 
@@ -81,9 +88,10 @@ GenerateOutput generate(const CausalLM& model, const std::vector<std::vector<int
                         const GenerationConfig& config, const GenerateCallbacks& callbacks = {});
 
 // The logits processors of one step, in transformers' order, on the scores of one
-// sequence (modified in place): repetition penalty over `sequence`, min_new_tokens'
-// ban of the end tokens while fewer than min_new_tokens were generated, then, when
-// do_sample, temperature, top_k and top_p (removed tokens get -inf).
+// sequence (modified in place): repetition penalty over `sequence`, no_repeat_ngram_size,
+// bad_words_ids, min_new_tokens' ban of the end tokens while fewer than min_new_tokens
+// were generated, then, when do_sample, temperature, top_k, top_p and min_p (removed
+// tokens get -inf).
 void process_logits(std::vector<float>& scores, const std::vector<int64_t>& sequence,
                     int64_t generated, const GenerationConfig& config);
 

@@ -59,6 +59,20 @@ GenerationConfig GenerationConfig::from_pretrained(const std::string& dir) {
   g.top_k = r.integer("top_k", g.top_k);
   g.top_p = float(r.number("top_p", g.top_p));
   g.repetition_penalty = float(r.number("repetition_penalty", g.repetition_penalty));
+  g.min_p = float(r.number("min_p", g.min_p));
+  g.no_repeat_ngram_size = r.integer("no_repeat_ngram_size", g.no_repeat_ngram_size);
+  if (auto it = j.find("bad_words_ids"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) r.fail("bad_words_ids", "a list of lists of token ids");
+    for (const auto& words : *it) {
+      if (!words.is_array()) r.fail("bad_words_ids", "a list of lists of token ids");
+      std::vector<int64_t> ids;
+      for (const auto& id : words) {
+        if (!id.is_number_integer()) r.fail("bad_words_ids", "a list of lists of token ids");
+        ids.push_back(id.get<int64_t>());
+      }
+      g.bad_words_ids.push_back(std::move(ids));
+    }
+  }
   return g;
 }
 
@@ -72,6 +86,11 @@ void GenerationConfig::validate() const {
     bad("repetition_penalty must be a positive number, got " + std::to_string(repetition_penalty));
   if (top_k < 0) bad("top_k must be >= 0, got " + std::to_string(top_k));
   if (!(top_p > 0.0f && top_p <= 1.0f)) bad("top_p must be in (0, 1], got " + std::to_string(top_p));
+  if (!(min_p >= 0.0f && min_p <= 1.0f)) bad("min_p must be in [0, 1], got " + std::to_string(min_p));
+  if (no_repeat_ngram_size < 0)
+    bad("no_repeat_ngram_size must be >= 0, got " + std::to_string(no_repeat_ngram_size));
+  for (const auto& words : bad_words_ids)
+    if (words.empty()) bad("bad_words_ids holds an empty token sequence");
   // Greedy decoding ignores the temperature (transformers only warns).
   if (do_sample && !(temperature > 0.0f))
     bad("temperature must be a positive number when sampling, got " + std::to_string(temperature));

@@ -1,7 +1,9 @@
 // transformers' logits processors of one decoding step, in the order
 // GenerationMixin._get_logits_processor appends them: RepetitionPenaltyLogitsProcessor,
+// NoRepeatNGramLogitsProcessor, NoBadWordsLogitsProcessor,
 // MinNewTokensLengthLogitsProcessor, then (sampling only) TemperatureLogitsWarper,
-// TopKLogitsWarper and TopPLogitsWarper, each with min_tokens_to_keep = 1.
+// TopKLogitsWarper, TopPLogitsWarper and MinPLogitsWarper, each with
+// min_tokens_to_keep = 1.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -56,19 +58,53 @@ void top_p_filter(std::vector<float>& scores, float top_p) {
   }
 }
 
+void ban(std::vector<float>& scores, int64_t token) {
+  if (token >= 0 && token < int64_t(scores.size())) scores[static_cast<size_t>(token)] = kRemoved;
+}
+
+// Bans every token that would complete an n-gram already in the sequence.
+void no_repeat_ngram(std::vector<float>& scores, const std::vector<int64_t>& seq, int64_t n) {
+  const auto len = int64_t(seq.size());
+  if (len + 1 < n) return;
+  const int64_t prefix = len - (n - 1);  // start of the n-1 tokens the next one follows
+  for (int64_t start = 0; start + n <= len; ++start)
+    if (std::equal(seq.begin() + start, seq.begin() + start + n - 1, seq.begin() + prefix))
+      ban(scores, seq[static_cast<size_t>(start + n - 1)]);
+}
+
+void bad_words(std::vector<float>& scores, const std::vector<int64_t>& seq,
+               const std::vector<std::vector<int64_t>>& words) {
+  for (const auto& w : words) {
+    const auto rest = int64_t(w.size()) - 1;
+    if (rest > int64_t(seq.size())) continue;
+    if (std::equal(w.begin(), w.end() - 1, seq.end() - rest)) ban(scores, w.back());
+  }
+}
+
+// Removes the tokens whose probability is below min_p times the largest one.
+void min_p_filter(std::vector<float>& scores, float min_p) {
+  const float mx = *std::max_element(scores.begin(), scores.end());
+  // p_i / p_max = exp(s_i - s_max): no normalisation needed.
+  const double threshold = std::log(double(min_p));
+  for (float& s : scores)
+    if (double(s) - mx < threshold) s = kRemoved;
+}
+
 }  // namespace
 
 void process_logits(std::vector<float>& scores, const std::vector<int64_t>& sequence, int64_t generated,
                     const GenerationConfig& config) {
   if (config.repetition_penalty != 1.0f) repetition_penalty(scores, sequence, config.repetition_penalty);
+  if (config.no_repeat_ngram_size > 0) no_repeat_ngram(scores, sequence, config.no_repeat_ngram_size);
+  if (!config.bad_words_ids.empty()) bad_words(scores, sequence, config.bad_words_ids);
   if (generated < config.min_new_tokens)
-    for (int64_t eos : config.eos_token_ids)
-      if (eos >= 0 && eos < int64_t(scores.size())) scores[static_cast<size_t>(eos)] = kRemoved;
+    for (int64_t eos : config.eos_token_ids) ban(scores, eos);
   if (!config.do_sample) return;
   if (config.temperature != 1.0f)
     for (float& s : scores) s /= config.temperature;
   if (config.top_k > 0) top_k_filter(scores, config.top_k);
   if (config.top_p < 1.0f) top_p_filter(scores, config.top_p);
+  if (config.min_p > 0.0f) min_p_filter(scores, config.min_p);
 }
 
 }  // namespace cuddle

@@ -1,5 +1,6 @@
 // The logits processors against values worked out by hand from transformers' definitions
-// (RepetitionPenalty, MinNewTokensLength, Temperature, TopK, TopP), and their order.
+// (RepetitionPenalty, NoRepeatNGram, NoBadWords, MinNewTokensLength, Temperature, TopK,
+// TopP, MinP), and their order.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -90,6 +91,60 @@ TEST(LogitsProcessors, TopPRemovesTheTailWhoseMassIsAtMostOneMinusTopP) {
   s = {0.0f, 1.0f};
   process_logits(s, {}, 0, g);
   EXPECT_EQ(s, (std::vector<float>{-kInf, 1.0f}));
+}
+
+TEST(LogitsProcessors, NoRepeatNGramBansWhatWouldRepeatAnNGram) {
+  GenerationConfig g;
+  g.no_repeat_ngram_size = 3;
+  // Sequence 1 2 3 1 2: the next token after "1 2" may not be 3 (1 2 3 occurred).
+  std::vector<float> s(5, 0.0f);
+  process_logits(s, {1, 2, 3, 1, 2}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{0.0f, 0.0f, 0.0f, -kInf, 0.0f}));
+  s.assign(5, 0.0f);  // "3 1" has not been followed by anything yet
+  process_logits(s, {1, 2, 3, 1}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>(5, 0.0f)));
+  s.assign(5, 0.0f);  // shorter than n - 1 + 1: nothing banned
+  process_logits(s, {1}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>(5, 0.0f)));
+  g.no_repeat_ngram_size = 1;  // size 1: every token already present
+  s.assign(5, 0.0f);
+  process_logits(s, {4, 0}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{-kInf, 0.0f, 0.0f, 0.0f, -kInf}));
+}
+
+TEST(LogitsProcessors, BadWordsBanSingleTokensAndCompletedSequences) {
+  GenerationConfig g;
+  g.bad_words_ids = {{2}, {3, 4}, {0, 1, 3}};
+  std::vector<float> s(5, 1.0f);
+  process_logits(s, {0, 3}, 0, g);  // ends with 3: 4 banned; "0 1" not the tail: 3 allowed
+  EXPECT_EQ(s, (std::vector<float>{1.0f, 1.0f, -kInf, 1.0f, -kInf}));
+  s.assign(5, 1.0f);
+  process_logits(s, {0, 1}, 0, g);
+  EXPECT_EQ(s, (std::vector<float>{1.0f, 1.0f, -kInf, -kInf, 1.0f}));
+}
+
+TEST(LogitsProcessors, MinPRemovesTokensBelowAFractionOfTheMostLikely) {
+  GenerationConfig g = sampling();
+  g.min_p = 0.25f;
+  // Probabilities proportional to 8, 4, 1.9, 1: ratios 1, 0.5, 0.24, 0.125 to the largest.
+  std::vector<float> s = {std::log(8.0f), std::log(4.0f), std::log(1.9f), std::log(1.0f)};
+  process_logits(s, {}, 0, g);
+  EXPECT_FLOAT_EQ(s[0], std::log(8.0f));
+  EXPECT_FLOAT_EQ(s[1], std::log(4.0f));
+  EXPECT_EQ(s[2], -kInf);  // 1.9 / 8 < 0.25
+  EXPECT_EQ(s[3], -kInf);
+}
+
+TEST(LogitsProcessors, NewArgumentsAreValidated) {
+  GenerationConfig g;
+  g.min_p = 1.5f;
+  EXPECT_THROW(g.validate(), Error);
+  g = {};
+  g.no_repeat_ngram_size = -1;
+  EXPECT_THROW(g.validate(), Error);
+  g = {};
+  g.bad_words_ids = {{}};
+  EXPECT_THROW(g.validate(), Error);
 }
 
 }  // namespace
