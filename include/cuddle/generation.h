@@ -28,11 +28,15 @@ struct GenerationConfig {
   bool do_sample = false;
   // Sampling warpers, applied in this order when do_sample: temperature (1: none), top_k
   // (0: none), top_p (1: none), min_p (0: none; tokens less likely than min_p times the
-  // most likely one are removed).
+  // most likely one are removed), typical_p (1: none; locally typical sampling).
   float temperature = 1.0f;
   int64_t top_k = 50;
   float top_p = 1.0f;
   float min_p = 0.0f;
+  float typical_p = 1.0f;
+  // The first token after a one-token prompt is forced to forced_bos_token_id; the last
+  // one the length allows to forced_eos_token_id.
+  std::optional<int64_t> forced_bos_token_id, forced_eos_token_id;
   // No n-gram of this size occurs twice in a sequence (prompt included); 0: none.
   int64_t no_repeat_ngram_size = 0;
   // Token sequences never generated: a single token is banned outright, a longer one's
@@ -60,7 +64,7 @@ struct GenerationConfig {
   static GenerationConfig from_pretrained(const std::string& dir);
 
   // Throws Error naming the argument for values transformers refuses (temperature <= 0
-  // when sampling, top_p outside (0, 1], min_p outside [0, 1], top_k < 0,
+  // when sampling, top_p or typical_p outside (0, 1], min_p outside [0, 1], top_k < 0,
   // repetition_penalty <= 0, negative lengths or n-gram sizes, empty bad words).
   void validate() const;
 };
@@ -90,8 +94,9 @@ GenerateOutput generate(const CausalLM& model, const std::vector<std::vector<int
 // The logits processors of one step, in transformers' order, on the scores of one
 // sequence (modified in place): repetition penalty over `sequence`, no_repeat_ngram_size,
 // bad_words_ids, min_new_tokens' ban of the end tokens while fewer than min_new_tokens
-// were generated, then, when do_sample, temperature, top_k, top_p and min_p (removed
-// tokens get -inf).
+// were generated, forced BOS / EOS, then, when do_sample, temperature, top_k, top_p,
+// min_p and typical_p (removed tokens get -inf). `generated` of the sequence's tokens are
+// new, the rest the (padded) prompt.
 void process_logits(std::vector<float>& scores, const std::vector<int64_t>& sequence,
                     int64_t generated, const GenerationConfig& config);
 

@@ -60,6 +60,9 @@ GenerationConfig GenerationConfig::from_pretrained(const std::string& dir) {
   g.top_p = float(r.number("top_p", g.top_p));
   g.repetition_penalty = float(r.number("repetition_penalty", g.repetition_penalty));
   g.min_p = float(r.number("min_p", g.min_p));
+  g.typical_p = float(r.number("typical_p", g.typical_p));
+  g.forced_bos_token_id = r.optional_integer("forced_bos_token_id", std::nullopt);
+  g.forced_eos_token_id = r.optional_integer("forced_eos_token_id", std::nullopt);
   g.no_repeat_ngram_size = r.integer("no_repeat_ngram_size", g.no_repeat_ngram_size);
   if (auto it = j.find("bad_words_ids"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) r.fail("bad_words_ids", "a list of lists of token ids");
@@ -86,6 +89,8 @@ void GenerationConfig::validate() const {
     bad("repetition_penalty must be a positive number, got " + std::to_string(repetition_penalty));
   if (top_k < 0) bad("top_k must be >= 0, got " + std::to_string(top_k));
   if (!(top_p > 0.0f && top_p <= 1.0f)) bad("top_p must be in (0, 1], got " + std::to_string(top_p));
+  if (!(typical_p > 0.0f && typical_p <= 1.0f))
+    bad("typical_p must be in (0, 1], got " + std::to_string(typical_p));
   if (!(min_p >= 0.0f && min_p <= 1.0f)) bad("min_p must be in [0, 1], got " + std::to_string(min_p));
   if (no_repeat_ngram_size < 0)
     bad("no_repeat_ngram_size must be >= 0, got " + std::to_string(no_repeat_ngram_size));

@@ -1,9 +1,9 @@
 // transformers' logits processors of one decoding step, in the order
 // GenerationMixin._get_logits_processor appends them: RepetitionPenaltyLogitsProcessor,
 // NoRepeatNGramLogitsProcessor, NoBadWordsLogitsProcessor,
-// MinNewTokensLengthLogitsProcessor, then (sampling only) TemperatureLogitsWarper,
-// TopKLogitsWarper, TopPLogitsWarper and MinPLogitsWarper, each with
-// min_tokens_to_keep = 1.
+// MinNewTokensLengthLogitsProcessor, ForcedBOS / ForcedEOSTokenLogitsProcessor, then
+// (sampling only) TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper,
+// MinPLogitsWarper and TypicalLogitsWarper, each with min_tokens_to_keep = 1.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -90,6 +90,41 @@ void min_p_filter(std::vector<float>& scores, float min_p) {
     if (double(s) - mx < threshold) s = kRemoved;
 }
 
+// Locally typical sampling: keeps the tokens whose surprisal is closest to the entropy
+// until their probabilities sum to typical_p (the one crossing it included).
+void typical_filter(std::vector<float>& scores, float mass) {
+  const float mx = *std::max_element(scores.begin(), scores.end());
+  double sum = 0;
+  for (float s : scores) sum += std::exp(double(s) - mx);
+  const double log_z = std::log(sum) + mx;
+  double entropy = 0;
+  std::vector<double> logp(scores.size());
+  for (size_t i = 0; i < scores.size(); ++i) {
+    logp[i] = double(scores[i]) - log_z;
+    if (std::isfinite(logp[i])) entropy -= logp[i] * std::exp(logp[i]);
+  }
+  std::vector<double> shifted(scores.size());
+  for (size_t i = 0; i < scores.size(); ++i) shifted[i] = std::fabs(-logp[i] - entropy);
+  std::vector<size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return shifted[a] < shifted[b]; });
+  size_t last = 0;  // tokens whose cumulative mass stays below typical_p
+  for (double cumulative = 0; last < order.size(); ++last) {
+    cumulative += std::exp(logp[order[last]]);
+    if (!(cumulative < double(mass))) break;
+  }
+  last = std::min(last, order.size() - 1);
+  const double limit = shifted[order[last]];
+  for (size_t r = 1; r < order.size(); ++r)  // the most typical token always stays
+    if (shifted[order[r]] > limit) scores[order[r]] = kRemoved;
+}
+
+void force(std::vector<float>& scores, int64_t token) {
+  if (token < 0 || token >= int64_t(scores.size())) return;
+  std::fill(scores.begin(), scores.end(), kRemoved);
+  scores[static_cast<size_t>(token)] = 0.0f;
+}
+
 }  // namespace
 
 void process_logits(std::vector<float>& scores, const std::vector<int64_t>& sequence, int64_t generated,
@@ -99,12 +134,19 @@ void process_logits(std::vector<float>& scores, const std::vector<int64_t>& sequ
   if (!config.bad_words_ids.empty()) bad_words(scores, sequence, config.bad_words_ids);
   if (generated < config.min_new_tokens)
     for (int64_t eos : config.eos_token_ids) ban(scores, eos);
+  if (config.forced_bos_token_id && sequence.size() == 1) force(scores, *config.forced_bos_token_id);
+  if (config.forced_eos_token_id) {
+    const auto prompt = int64_t(sequence.size()) - generated;
+    const int64_t max_length = config.max_new_tokens ? prompt + *config.max_new_tokens : config.max_length;
+    if (int64_t(sequence.size()) == max_length - 1) force(scores, *config.forced_eos_token_id);
+  }
   if (!config.do_sample) return;
   if (config.temperature != 1.0f)
     for (float& s : scores) s /= config.temperature;
   if (config.top_k > 0) top_k_filter(scores, config.top_k);
   if (config.top_p < 1.0f) top_p_filter(scores, config.top_p);
   if (config.min_p > 0.0f) min_p_filter(scores, config.min_p);
+  if (config.typical_p < 1.0f) typical_filter(scores, config.typical_p);
 }
 
 }  // namespace cuddle

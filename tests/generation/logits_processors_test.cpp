@@ -135,7 +135,44 @@ TEST(LogitsProcessors, MinPRemovesTokensBelowAFractionOfTheMostLikely) {
   EXPECT_EQ(s[3], -kInf);
 }
 
+TEST(LogitsProcessors, TypicalPKeepsTheTokensClosestToTheEntropy) {
+  // p = 0.5, 0.3, 0.15, 0.05: entropy 1.1421 nats; |surprisal - entropy| = 0.449, 0.062,
+  // 0.755, 1.854, so by typicality 1, 0, 2, 3 with cumulative mass 0.3, 0.8, 0.95, 1.
+  GenerationConfig g = sampling();
+  const std::vector<float> probs = {0.5f, 0.3f, 0.15f, 0.05f};
+  auto run = [&](float mass) {
+    std::vector<float> s;
+    for (float p : probs) s.push_back(std::log(p));
+    g.typical_p = mass;
+    process_logits(s, {}, 0, g);
+    std::vector<bool> kept;
+    for (float v : s) kept.push_back(v != -kInf);
+    return kept;
+  };
+  EXPECT_EQ(run(0.5f), (std::vector<bool>{true, true, false, false}));  // 0.3 < 0.5, 0.8 crosses it
+  EXPECT_EQ(run(0.2f), (std::vector<bool>{false, true, false, false}));
+  EXPECT_EQ(run(0.9f), (std::vector<bool>{true, true, true, false}));
+}
+
+TEST(LogitsProcessors, ForcedBosAndEosTokens) {
+  GenerationConfig g;
+  g.forced_bos_token_id = 1;
+  g.forced_eos_token_id = 3;
+  g.max_new_tokens = 3;
+  std::vector<float> s(4, 0.5f);
+  process_logits(s, {7}, 0, g);  // a one-token prompt: BOS forced
+  EXPECT_EQ(s, (std::vector<float>{-kInf, 0.0f, -kInf, -kInf}));
+  s.assign(4, 0.5f);
+  process_logits(s, {7, 8, 9}, 1, g);  // 2 prompt + 1 new: the 2nd of 3 new tokens is free
+  EXPECT_EQ(s, (std::vector<float>(4, 0.5f)));
+  process_logits(s, {7, 8, 9, 9}, 2, g);  // the last one the length allows: EOS forced
+  EXPECT_EQ(s, (std::vector<float>{-kInf, -kInf, -kInf, 0.0f}));
+}
+
 TEST(LogitsProcessors, NewArgumentsAreValidated) {
+  GenerationConfig t;
+  t.typical_p = 0.0f;
+  EXPECT_THROW(t.validate(), Error);
   GenerationConfig g;
   g.min_p = 1.5f;
   EXPECT_THROW(g.validate(), Error);
