@@ -26,6 +26,7 @@ enum class ModelTask {
   ImageClassification,
   ObjectDetection,
   ZeroShotImageClassification,
+  CausalLM,
 };
 std::string_view task_name(ModelTask task);  // "AutoModelForMaskedLM", ...
 
@@ -103,6 +104,9 @@ class PreTrainedModel : public nn::Module {
   // a pre-training checkpoint ignores cls.seq_relationship.* and bert.pooler.*). The
   // model's own missing keys still fail the strict load.
   std::vector<std::string> other_head_prefixes_;
+  // Key endings of buffers older checkpoints saved and transformers rebuilds instead of
+  // loading (GPT-2's causal-mask attn.bias): such keys are dropped.
+  std::vector<std::string> ignored_key_suffixes_;
 
  private:
   std::shared_ptr<const ModelConfig> config_;
@@ -157,6 +161,9 @@ using AutoModelForQuestionAnswering = AutoModelFor<ModelTask::QuestionAnswering>
 using AutoModelForImageClassification = AutoModelFor<ModelTask::ImageClassification>;
 using AutoModelForObjectDetection = AutoModelFor<ModelTask::ObjectDetection>;
 using AutoModelForZeroShotImageClassification = AutoModelFor<ModelTask::ZeroShotImageClassification>;
+// Decoder-only language models (GPT2LMHeadModel, LlamaForCausalLM, ...); they also implement
+// CausalLM (cuddle/causal_lm.h), which generation runs on.
+using AutoModelForCausalLM = AutoModelFor<ModelTask::CausalLM>;
 
 // Every architecture name the registry knows, e.g. "RobertaForMaskedLM".
 std::vector<std::string> supported_architectures();

@@ -137,6 +137,38 @@ Tensor patchify(const Tensor& x, int64_t patch_size);
 // the border (ViT / CLIP interpolate_pos_encoding).
 Tensor interpolate_bicubic(const Tensor& x, int64_t out_h, int64_t out_w);
 
+// ---- decoder-only language models (src/ops/decoder_ops.cpp) ----
+
+// RMSNorm over the last dimension: x / sqrt(mean(x^2) + eps) * (weight + offset); weight
+// [n]. offset is 0 for Llama's RMSNorm and 1 for Gemma's (which scales by 1 + weight).
+Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps, float offset = 0.0f);
+
+// Rotary position embedding ("rotate half", transformers' apply_rotary_pos_emb) applied to
+// x [B, S, H*head_dim]: the first R = cos.size(-1) dims of every head are rotated (R <
+// head_dim for partial rotary models), the rest pass through. cos, sin: [B, S, R], one row
+// per token (positions may differ per sequence: left padding).
+Tensor rotary_embedding(const Tensor& x, const Tensor& cos, const Tensor& sin, int64_t head_dim);
+
+struct CausalAttentionOptions {
+  float scale = 0.0f;          // 0: 1 / sqrt(head_dim)
+  int64_t sliding_window = 0;  // > 0: a query sees only the last `sliding_window` positions
+  float softcap = 0.0f;        // > 0: scores -> softcap * tanh(scores / softcap) (Gemma 2)
+};
+// Causal self-attention of a decoder step. q: [B, Sq, H*D]; k, v: [B, Sk, Hkv*D] with Sk >=
+// Sq: every position so far (a key/value cache followed by the Sq new ones), so query i
+// sits at position Sk - Sq + i and sees keys 0 .. Sk - Sq + i. H must be a multiple of Hkv
+// (grouped-query attention; Hkv == 1 is multi-query). k / v may be views with a batch
+// stride larger than Sk rows (a preallocated cache). key_mask: [B, Sk], 1 = token, 0 =
+// padding, or undefined. Returns [B, Sq, H*D].
+Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t num_heads,
+                        int64_t num_kv_heads, const Tensor& key_mask = {},
+                        const CausalAttentionOptions& options = {});
+
+// Gated MLP activation (SwiGLU / GeGLU): x [..., 2I] holds the gate projection's I
+// columns then the up projection's I columns (one fused GEMM, Phi-3's gate_up_proj
+// layout) -> act(gate) * up, [..., I].
+Tensor gated_activation(const Tensor& x, Activation act);
+
 }  // namespace cuddle::ops
 
 // ---- training (backward rules in src/ops/grad and beside each op) ----

@@ -7,6 +7,7 @@
 //
 // Tasks: text-classification (alias sentiment-analysis), token-classification (ner),
 // fill-mask, question-answering, feature-extraction, zero-shot-classification;
+// text-generation (decoder-only models, cuddle/generation.h),
 // image-classification, zero-shot-image-classification, object-detection,
 // image-feature-extraction (inputs: image file paths, or decoded images).
 #pragma once
@@ -93,6 +94,15 @@ struct PipelineOptions {
   // image-feature-extraction: true = the model's pooler_output instead of its
   // last_hidden_state (transformers' pool=True).
   bool pool = false;
+  // text-generation: generate()'s arguments (cuddle/generation.h) over the model's
+  // generation_config.json; max_new_tokens unset there and here: 256 (transformers'
+  // pipeline default). return_full_text: the prompt followed by the new text, else only
+  // the new text.
+  std::optional<int64_t> max_new_tokens;
+  std::optional<bool> do_sample;
+  std::optional<float> temperature, top_p, repetition_penalty;
+  std::optional<uint64_t> seed;
+  bool return_full_text = true;
   // Model resolution: branch, tag or 40-hex commit of a Hub repo id.
   std::string revision = "main";
   // Loads the model folder for the task's head; unset: load_model. `cuddle pipeline` passes

@@ -22,6 +22,10 @@ struct PipelineArgs {
   std::vector<std::string> inputs, targets;
   int top_k = 0;
   size_t stride = 0;
+  int64_t max_new_tokens = 0;
+  float temperature = 1.0f, top_p = 1.0f, repetition_penalty = 1.0f;
+  uint64_t seed = 0;
+  bool do_sample = false, no_full_text = false;
   bool json = false;
   PipelineOptions opts;
   QuantFlags quant;
@@ -160,7 +164,7 @@ void print_table(const std::vector<PipelineInput>& inputs, const PipelineOutput&
 
 CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "pipeline", "Run a transformers pipeline (text-classification, ner, fill-mask, image-classification, ...)");
+      "pipeline", "Run a transformers pipeline (text-classification, ner, fill-mask, text-generation, image-classification, ...)");
   auto a = std::make_shared<PipelineArgs>();
   std::string tasks;
   for (const auto& t : supported_pipeline_tasks()) tasks += (tasks.empty() ? "" : ", ") + t;
@@ -195,8 +199,24 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
                 "feature-extraction: one mean-pooled, L2-normalised vector per input");
   cmd->add_option("--threshold", a->opts.threshold, "object-detection: keep detections scoring above this (0.5)");
   cmd->add_flag("--pool", a->opts.pool, "image-feature-extraction: the pooled output instead of every token");
+  auto* max_new = cmd->add_option("--max-new-tokens,--max_new_tokens", a->max_new_tokens,
+                                  "text-generation: tokens to generate (default 256)");
+  cmd->add_flag("--do-sample,--do_sample", a->do_sample, "text-generation: sample instead of greedy decoding");
+  auto* temperature = cmd->add_option("--temperature", a->temperature, "text-generation: sampling temperature");
+  auto* top_p = cmd->add_option("--top-p,--top_p", a->top_p, "text-generation: nucleus sampling mass in (0, 1]");
+  auto* penalty = cmd->add_option("--repetition-penalty,--repetition_penalty", a->repetition_penalty,
+                                  "text-generation: penalty for tokens already in the sequence");
+  auto* seed = cmd->add_option("--seed", a->seed, "text-generation: seed of the sampler");
+  cmd->add_flag("--no-full-text", a->no_full_text, "text-generation: only the new text (return_full_text=False)");
   cmd->add_flag("--json", a->json, "print transformers' return value as JSON");
-  return [a, top_k, tpl, aggregation, stride]() {
+  return [a, top_k, tpl, aggregation, stride, max_new, temperature, top_p, penalty, seed]() {
+    if (*max_new) a->opts.max_new_tokens = a->max_new_tokens;
+    if (a->do_sample) a->opts.do_sample = true;
+    if (*temperature) a->opts.temperature = a->temperature;
+    if (*top_p) a->opts.top_p = a->top_p;
+    if (*penalty) a->opts.repetition_penalty = a->repetition_penalty;
+    if (*seed) a->opts.seed = a->seed;
+    a->opts.return_full_text = !a->no_full_text;
     if (*top_k) a->opts.top_k = a->top_k;
     // A folder saved quantized is read as it is; the flags quantize an f32 one while loading.
     a->opts.load_model = [config = a->quant.requested()](const std::string& dir, ModelTask task) {

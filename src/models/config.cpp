@@ -60,10 +60,17 @@ void parse_common(const models::ConfigReader& r, ModelConfig& c) {
       c.problem_type != "multi_label_classification")
     r.fail("problem_type",
            "regression, single_label_classification or multi_label_classification");
-  c.tie_word_embeddings = r.boolean("tie_word_embeddings", true);
+  // The family set its own default (Llama: false) before.
+  c.tie_word_embeddings = r.boolean("tie_word_embeddings", c.tie_word_embeddings);
   c.pad_token_id = r.optional_integer("pad_token_id", c.pad_token_id);
   c.bos_token_id = r.optional_integer("bos_token_id", c.bos_token_id);
-  c.eos_token_id = r.optional_integer("eos_token_id", c.eos_token_id);
+  // Models with several end tokens (Llama 3) list them; the first stands for all here,
+  // generation reads the whole list (generation_config.json, docs/generation.md).
+  if (auto it = j.find("eos_token_id"); it != j.end() && it->is_array() && !it->empty() &&
+                                        (*it)[0].is_number_integer())
+    c.eos_token_id = (*it)[0].get<int64_t>();
+  else
+    c.eos_token_id = r.optional_integer("eos_token_id", c.eos_token_id);
 }
 
 }  // namespace

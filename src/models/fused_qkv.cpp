@@ -6,21 +6,19 @@
 
 namespace cuddle::models {
 
-namespace {
-// Rows of a, then b, then c (all contiguous f32 with the same row width): the fused bias.
-Tensor stack_rows(const Tensor& a, const Tensor& b, const Tensor& c) {
-  Shape shape = a.shape();
-  shape[0] = a.size(0) + b.size(0) + c.size(0);
+Tensor stack_rows(const std::vector<Tensor>& parts) {
+  Shape shape = parts.at(0).shape();
+  shape[0] = 0;
+  for (const auto& t : parts) shape[0] += t.size(0);
   Tensor out = Tensor::empty(shape);
   auto* dst = static_cast<unsigned char*>(out.raw_data());
-  for (const Tensor* t : {&a, &b, &c}) {
-    Tensor src = t->contiguous();
+  for (const auto& t : parts) {
+    Tensor src = t.contiguous();
     std::memcpy(dst, src.raw_data(), src.nbytes());
     dst += src.nbytes();
   }
   return out;
 }
-}  // namespace
 
 void FusedQkv::build() {
   // Quantized projections run each on its own (their kernels read the quantized weight).
@@ -30,7 +28,7 @@ void FusedQkv::build() {
     return;
   }
   weight_ = ops::LinearWeight(std::vector<Tensor>{q_.weight, k_.weight, v_.weight});
-  bias_ = q_.bias.defined() ? stack_rows(q_.bias, k_.bias, v_.bias) : Tensor();
+  bias_ = q_.bias.defined() ? stack_rows({q_.bias, k_.bias, v_.bias}) : Tensor();
 }
 
 Tensor FusedQkv::context(const Tensor& x, int64_t num_heads, const Tensor& attention_mask,

@@ -8,6 +8,9 @@
 
 namespace cuddle::models {
 
+// Rows of each part in turn (contiguous f32, equal row widths): a fused projection's bias.
+Tensor stack_rows(const std::vector<Tensor>& parts);
+
 class FusedQkv {
  public:
   // The three projections run here, fused, rather than each on its own.

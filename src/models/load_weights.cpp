@@ -41,6 +41,8 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint, cons
     // Batch norm's training counter; inference never reads it (transformers' frozen batch
     // norm drops it the same way).
     if (key.ends_with(".num_batches_tracked")) return "";
+    for (const auto& suffix : ignored_key_suffixes_)
+      if (key.ends_with(suffix)) return "";
     // A head model from a base checkpoint: the base keys gain the prefix.
     if (model_prefixed && !ckpt_prefixed && !expected.count(key) && expected.count(prefix + key))
       return prefix + key;

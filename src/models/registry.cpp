@@ -13,7 +13,8 @@ const std::vector<ModelFamily>& model_families() {
   static const std::vector<ModelFamily> families = {bert_family(), roberta_family(),
                                                     xlm_roberta_family(), distilbert_family(),
                                                     resnet_family(), detr_family(),
-                                                    vit_family(), clip_family()};
+                                                    vit_family(), clip_family(),
+                                                    gpt2_family(), llama_family()};
   return families;
 }
 
@@ -40,6 +41,7 @@ std::string_view task_name(ModelTask task) {
     case ModelTask::ImageClassification: return "AutoModelForImageClassification";
     case ModelTask::ObjectDetection: return "AutoModelForObjectDetection";
     case ModelTask::ZeroShotImageClassification: return "AutoModelForZeroShotImageClassification";
+    case ModelTask::CausalLM: return "AutoModelForCausalLM";
   }
   return "?";
 }

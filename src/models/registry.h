@@ -36,5 +36,7 @@ ModelFamily resnet_family();
 ModelFamily detr_family();
 ModelFamily vit_family();
 ModelFamily clip_family();
+ModelFamily gpt2_family();
+ModelFamily llama_family();
 
 }  // namespace cuddle::models

@@ -30,6 +30,7 @@ const TaskEntry kTasks[] = {
     {"question-answering", "", ModelTask::QuestionAnswering, kTokenizer, make_question_answering, nullptr},
     {"feature-extraction", "", ModelTask::Base, kTokenizer, make_feature_extraction, nullptr},
     {"zero-shot-classification", "", ModelTask::SequenceClassification, kTokenizer, make_zero_shot_classification, nullptr},
+    {"text-generation", "", ModelTask::CausalLM, kTokenizer, make_text_generation, nullptr},
     {"image-classification", "", ModelTask::ImageClassification, kImageProcessor, nullptr, make_image_classification},
     {"zero-shot-image-classification", "", ModelTask::ZeroShotImageClassification, kTokenizer | kImageProcessor,
      nullptr, make_zero_shot_image_classification},
@@ -65,6 +66,7 @@ const char* head_suffix(ModelTask head) {
     case ModelTask::ImageClassification: return "ForImageClassification";
     case ModelTask::ObjectDetection: return "ForObjectDetection";
     case ModelTask::Base:
+    case ModelTask::CausalLM:  // GPT2LMHeadModel does not end in ForCausalLM
     case ModelTask::ZeroShotImageClassification: return "";
   }
   return "";

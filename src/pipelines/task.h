@@ -54,6 +54,7 @@ TaskPtr make_fill_mask(ModelPtr m, TokenizerPtr t, const PipelineOptions& o);
 TaskPtr make_question_answering(ModelPtr m, TokenizerPtr t, const PipelineOptions& o);
 TaskPtr make_feature_extraction(ModelPtr m, TokenizerPtr t, const PipelineOptions& o);
 TaskPtr make_zero_shot_classification(ModelPtr m, TokenizerPtr t, const PipelineOptions& o);
+TaskPtr make_text_generation(ModelPtr m, TokenizerPtr t, const PipelineOptions& o);
 // Image tasks; the tokenizer is null except for zero-shot-image-classification.
 TaskPtr make_image_classification(ModelPtr m, TokenizerPtr t, ImageProcessorPtr p, const PipelineOptions& o);
 TaskPtr make_zero_shot_image_classification(ModelPtr m, TokenizerPtr t, ImageProcessorPtr p,
