@@ -3,6 +3,9 @@ configures it for apply_chat_template (ImmutableSandboxedEnvironment, trim_block
 lstrip_blocks, loop controls, a json.dumps tojson, raise_exception), for the differential
 test (chat_template_test.cpp). Same input and output as render_reference.js:
     usage: /usr/bin/python3 render_reference.py FIXTURE_DIR OUTPUT_JSON
+or, for the engine's semantics test, renders snippets ([[template, variables], ...]):
+    usage: /usr/bin/python3 render_reference.py --snippets SNIPPETS_JSON OUTPUT_JSON
+    output: [[template, variables, text], ...]
 Needs Debian's python3-jinja2 (scripts/install-deps.sh)."""
 import json
 import os
@@ -43,10 +46,28 @@ def template_of(directory, model, tools):
     return config, named["tool_use"] if tools and "tool_use" in named else named["default"]
 
 
-def main(directory, out_file):
+def environment():
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
+    return env
+
+
+def write_json(value, out_file):
+    with open(out_file, "w", encoding="utf-8") as f:
+        json.dump(value, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+
+
+def snippets(in_file, out_file):
+    env = environment()
+    with open(in_file, encoding="utf-8") as f:
+        cases = json.load(f)
+    write_json([[t, v, env.from_string(t).render(**v)] for t, v, *_ in cases], out_file)
+
+
+def main(directory, out_file):
+    env = environment()
     with open(os.path.join(directory, "conversations.json"), encoding="utf-8") as f:
         conversations = json.load(f)
     with open(os.path.join(directory, "cases.json"), encoding="utf-8") as f:
@@ -71,10 +92,11 @@ def main(directory, out_file):
                 except TemplateError as e:
                     entry["error"] = str(e)
                 out.append(entry)
-    with open(out_file, "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=False, indent=1)
-        f.write("\n")
+    write_json(out, out_file)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[1] == "--snippets":
+        snippets(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1], sys.argv[2])

@@ -1,6 +1,7 @@
 // Binary operators with Python's semantics for the types templates use: int stays int,
 // `/` gives a float, `//` and `%` round toward negative infinity, str and list concatenate
 // and repeat, comparisons order numbers, strings and lists and refuse mixed types.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <utf8proc.h>
@@ -73,9 +74,26 @@ Value repeat(const Value& seq, const Value& times) {
   return Value::list(std::move(out), seq.is_tuple());
 }
 
+// %s / %r with printf's flags: '-' (left-justify), a width and a precision (truncation),
+// counted in code points as Python counts them.
+std::string format_text(const std::string& spec, const std::string& text) {
+  bool left = spec.find('-') != std::string::npos;
+  size_t dot = spec.find('.');
+  std::string digits = spec.substr(0, dot);
+  digits.erase(0, digits.find_first_not_of("-+ #0"));
+  size_t width = digits.empty() ? 0 : std::stoul(digits);
+  std::u32string cps = code_points(text);
+  if (dot != std::string::npos) {
+    std::string p = spec.substr(dot + 1);
+    cps.resize(std::min(cps.size(), p.empty() ? 0 : std::stoul(p)));
+  }
+  std::string out = to_utf8(cps), pad(width > cps.size() ? width - cps.size() : 0, ' ');
+  return left ? out + pad : pad + out;
+}
+
 std::string format_one(char conv, const std::string& spec, const Value& v) {
-  if (conv == 's') return v.str();
-  if (conv == 'r') return v.repr();
+  if (conv == 's') return format_text(spec, v.str());
+  if (conv == 'r') return format_text(spec, v.repr());
   if (!numeric(v)) throw TemplateFailure(std::string("%") + conv + " format: a real number is required, not " + v.type_name());
   char buf[512];
   std::string f = "%" + spec;

@@ -108,9 +108,7 @@ class Parser {
       const Token& t = cur();
       if (t.type == Token::End) {
         if (ends.size() == 0) return out;
-        fail_at(t.at, std::string("unexpected end of template: the block opened on line ") + std::to_string(opened.line) +
-                            ", column " + std::to_string(opened.column) +
-                            " needs '{% " + *ends.begin() + " %}'");
+        fail_at(t.at, "unexpected end of template: " + still_open(ends, opened));
       }
       if (t.type == Token::Text) {
         auto s = make_stmt(Stmt::Text, t.at);
@@ -127,11 +125,20 @@ class Parser {
         if (cur().type != Token::Name) unexpected("a statement name");
         for (const char* e : ends)
           if (cur().text == e) return out;
+        const std::string& name = cur().text;
+        if (name.rfind("end", 0) == 0 || name == "elif" || name == "else")
+          fail_at(cur().at, "unexpected '{% " + name + " %}'" + (ends.size() ? ": " + still_open(ends, opened) : std::string()));
         out.push_back(statement());
       } else {
         unexpected("text or a tag");
       }
     }
+  }
+
+  // "the block opened on line L, column C needs '{% endfor %}'": the last of `ends` closes it.
+  static std::string still_open(std::initializer_list<const char*> ends, SourcePos opened) {
+    return "the block opened on line " + std::to_string(opened.line) + ", column " + std::to_string(opened.column) + " needs '{% " +
+           *(ends.end() - 1) + " %}'";
   }
 
   void end_tag(const char* name) {
@@ -535,7 +542,7 @@ class Parser {
   }
 
   ExprPtr call(ExprPtr callee) {
-    auto e = make(Expr::Call, cur().at);
+    auto e = make(Expr::Call, callee->at);
     e->args.push_back(std::move(callee));
     arguments(*e);
     return e;
