@@ -122,6 +122,14 @@ TEST(ChatTemplateEngine, RunawayTemplatesStop) {
             std::string::npos);
   EXPECT_NE(std::string(error_of("{{ range(100000000) | length }}").what()).find("range(): more than"), std::string::npos);
   EXPECT_NE(std::string(error_of("{{ 'ab' * 100000000 }}").what()).find("repetition too large"), std::string::npos);
+  EXPECT_NE(std::string(error_of("{{ 'ab' * 9223372036854775807 }}").what()).find("repetition too large"), std::string::npos);
+  EXPECT_NE(std::string(error_of("{% set ns = namespace(s='ab') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}").what())
+                .find("string longer than the engine allows"),
+            std::string::npos);
+  EXPECT_NE(std::string(error_of("{% for i in range(500) %}{% for j in range(401) %}{% endfor %}{% endfor %}").what())
+                .find("more than 200000 loop iterations"),
+            std::string::npos);
+  EXPECT_NE(std::string(error_of("{{ '%9999999d' % 1 }}").what()).find("format field too wide"), std::string::npos);
   EXPECT_NE(std::string(error_of("{{ " + std::string(1000, '(') + "1" + std::string(1000, ')') + " }}").what()).find("nested too deeply"),
             std::string::npos);
 }

@@ -10,6 +10,14 @@
 
 namespace cuddle::chat {
 
+// Bounds that stop a runaway (or hostile) template long before memory or time run out;
+// real chat templates stay orders of magnitude below them.
+constexpr size_t kMaxStringBytes = size_t{1} << 26;  // one string value, and the whole output
+constexpr size_t kMaxListItems = size_t{1} << 20;    // one list built by range() or repetition
+constexpr int64_t kMaxLoopIterations = 200'000;      // for-loop iterations of one render, all loops together
+// `v`, or a failure when it is a string over kMaxStringBytes.
+Value bounded(Value v);
+
 Value apply_filter(const std::string& name, const Value& input, CallArgs& args);
 // Whether apply_filter knows `name` (jinja2 rejects an unknown filter when it compiles).
 bool is_filter(const std::string& name);

@@ -436,7 +436,7 @@ bool is_filter(const std::string& name) { return filters().count(name) != 0; }
 Value apply_filter(const std::string& name, const Value& input, CallArgs& args) {
   auto it = filters().find(name);
   if (it == filters().end()) throw TemplateFailure("unknown filter '" + name + "'");
-  return it->second(input, args);
+  return bounded(it->second(input, args));
 }
 
 }  // namespace cuddle::chat

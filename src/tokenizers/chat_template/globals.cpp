@@ -9,9 +9,6 @@
 namespace cuddle::chat {
 namespace {
 
-// range() beyond this is a runaway template, not a chat.
-constexpr int64_t kMaxRange = 1 << 20;
-
 Value range(CallArgs& args) {
   ArgReader r("range", args);
   Value a = r.get(0, "start"), b = r.get(1, "stop"), c = r.get(2, "step", Value(1));
@@ -23,7 +20,7 @@ Value range(CallArgs& args) {
   if (step == 0) r.fail("arg 3 must not be zero");
   List out;
   for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-    if (static_cast<int64_t>(out.size()) >= kMaxRange) r.fail("more than " + std::to_string(kMaxRange) + " items");
+    if (out.size() >= kMaxListItems) r.fail("more than " + std::to_string(kMaxListItems) + " items");
     out.emplace_back(i);
   }
   return Value::list(std::move(out));

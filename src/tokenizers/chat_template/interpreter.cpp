@@ -58,6 +58,11 @@ class Interpreter {
     return Flow::Normal;
   }
 
+  void append(std::string& out, const std::string& text) {
+    if (out.size() + text.size() > kMaxStringBytes) throw TemplateFailure("output longer than the engine allows");
+    out += text;
+  }
+
   std::string render_body(const Body& body, const ScopePtr& scope) {
     std::string out;
     exec(body, scope, out);
@@ -67,8 +72,8 @@ class Interpreter {
   Flow exec(const Stmt& s, const ScopePtr& scope, std::string& out) {
     at_ = s.at;
     switch (s.kind) {
-      case Stmt::Text: out += s.text; break;
-      case Stmt::Output: out += eval(*s.expr, scope).str(); break;
+      case Stmt::Text: append(out, s.text); break;
+      case Stmt::Output: append(out, eval(*s.expr, scope).str()); break;
       case Stmt::If:
         for (size_t i = 0; i < s.conditions.size(); ++i)
           if (eval(*s.conditions[i], scope).truthy()) return exec(s.bodies[i], scope, out);
@@ -76,11 +81,11 @@ class Interpreter {
       case Stmt::For: exec_for(s, scope, out); break;
       case Stmt::Set: exec_set(s, scope); break;
       case Stmt::Macro: scope->vars[s.text] = macro(s, scope); break;
-      case Stmt::CallBlock: out += call_block(s, scope).str(); break;
+      case Stmt::CallBlock: append(out, call_block(s, scope).str()); break;
       case Stmt::FilterBlock: {
         auto inner = child(scope);
         inner->vars[""] = Value(render_body(s.body, scope));
-        out += eval(*s.expr, inner).str();
+        append(out, eval(*s.expr, inner).str());
         break;
       }
       case Stmt::Break: return Flow::Break;
@@ -121,6 +126,8 @@ class Interpreter {
     }
     const int64_t n = static_cast<int64_t>(items.size());
     for (int64_t i = 0; i < n; ++i) {
+      if (++iterations_ > kMaxLoopIterations)
+        throw TemplateFailure("more than " + std::to_string(kMaxLoopIterations) + " loop iterations");
       auto inner = child(scope);
       bind(*inner, s.targets, items[i]);
       inner->vars["loop"] = Value::dict({
@@ -308,7 +315,7 @@ class Interpreter {
     Value callee = eval(*e.args[0], scope);
     CallArgs args = arguments(e, scope);
     at_ = e.at;
-    if (callee.is_function()) return callee.as_function()(args);
+    if (callee.is_function()) return bounded(callee.as_function()(args));
     const Expr& target = *e.args[0];
     if (target.kind == Expr::Name) throw TemplateFailure("'" + target.name + "' is undefined (called as a function)");
     if (target.kind == Expr::Attr) {
@@ -322,6 +329,7 @@ class Interpreter {
   std::shared_ptr<const Program> program_;
   SourcePos at_;  // the node being run, for error messages
   int depth_ = 0;
+  int64_t iterations_ = 0;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <utf8proc.h>
 
 #include "tokenizers/chat_template/builtins.h"
@@ -12,9 +13,6 @@
 
 namespace cuddle::chat {
 namespace {
-
-// Strings and lists a template may build by repetition; beyond this a template is runaway.
-constexpr int64_t kMaxRepeatBytes = int64_t{1} << 26;
 
 bool numeric(const Value& v) { return v.is_number() || v.is_bool(); }
 int64_t as_int(const Value& v) { return v.is_bool() ? v.as_bool() : v.as_int(); }
@@ -63,54 +61,70 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
 Value repeat(const Value& seq, const Value& times) {
   int64_t n = std::max<int64_t>(0, as_int(times));
   if (seq.is_string()) {
-    if (n * static_cast<int64_t>(seq.as_string().size()) > kMaxRepeatBytes) throw TemplateFailure("string repetition too large");
+    size_t size = seq.as_string().size();
+    if (size && static_cast<uint64_t>(n) > kMaxStringBytes / size) throw TemplateFailure("string repetition too large");
     std::string out;
     for (int64_t i = 0; i < n; ++i) out += seq.as_string();
     return Value(std::move(out));
   }
-  if (n * static_cast<int64_t>(seq.as_list().size()) > kMaxRepeatBytes) throw TemplateFailure("list repetition too large");
+  size_t size = seq.as_list().size();
+  if (size && static_cast<uint64_t>(n) > kMaxListItems / size) throw TemplateFailure("list repetition too large");
   List out;
   for (int64_t i = 0; i < n; ++i) out.insert(out.end(), seq.as_list().begin(), seq.as_list().end());
   return Value::list(std::move(out), seq.is_tuple());
 }
 
-// %s / %r with printf's flags: '-' (left-justify), a width and a precision (truncation),
-// counted in code points as Python counts them.
-std::string format_text(const std::string& spec, const std::string& text) {
-  bool left = spec.find('-') != std::string::npos;
-  size_t dot = spec.find('.');
-  std::string digits = spec.substr(0, dot);
-  digits.erase(0, digits.find_first_not_of("-+ #0"));
-  size_t width = digits.empty() ? 0 : std::stoul(digits);
+// One printf-style conversion: %[flags][width][.precision]conv.
+struct FormatSpec {
+  std::string flags;
+  size_t width = 0;
+  std::optional<size_t> precision;
+  char conv = 's';
+};
+
+// %s / %r: '-' left-justifies in `width`, the precision truncates; both count code points,
+// as Python does.
+std::string format_text(const FormatSpec& spec, const std::string& text) {
   std::u32string cps = code_points(text);
-  if (dot != std::string::npos) {
-    std::string p = spec.substr(dot + 1);
-    cps.resize(std::min(cps.size(), p.empty() ? 0 : std::stoul(p)));
-  }
-  std::string out = to_utf8(cps), pad(width > cps.size() ? width - cps.size() : 0, ' ');
-  return left ? out + pad : pad + out;
+  if (spec.precision) cps.resize(std::min(cps.size(), *spec.precision));
+  std::string out = to_utf8(cps), pad(spec.width > cps.size() ? spec.width - cps.size() : 0, ' ');
+  return spec.flags.find('-') != std::string::npos ? out + pad : pad + out;
 }
 
-std::string format_one(char conv, const std::string& spec, const Value& v) {
+template <class T>
+std::string printf_one(const std::string& format, T value) {
+  int n = std::snprintf(nullptr, 0, format.c_str(), value);
+  if (n < 0) throw TemplateFailure("bad format '" + format + "'");
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  std::snprintf(out.data(), out.size(), format.c_str(), value);
+  out.pop_back();
+  return out;
+}
+
+std::string format_one(const FormatSpec& spec, const Value& v) {
+  const char conv = spec.conv;
   if (conv == 's') return format_text(spec, v.str());
   if (conv == 'r') return format_text(spec, v.repr());
   if (!numeric(v)) throw TemplateFailure(std::string("%") + conv + " format: a real number is required, not " + v.type_name());
-  char buf[512];
-  std::string f = "%" + spec;
-  if (conv == 'd' || conv == 'i' || conv == 'u') {
-    f += "lld";
-    long long i = v.is_float() ? static_cast<long long>(std::trunc(v.as_number())) : as_int(v);
-    std::snprintf(buf, sizeof buf, f.c_str(), i);
-  } else if (conv == 'x' || conv == 'X' || conv == 'o') {
+  std::string f = "%" + spec.flags + (spec.width ? std::to_string(spec.width) : "") +
+                  (spec.precision ? "." + std::to_string(*spec.precision) : "");
+  if (conv == 'd' || conv == 'i' || conv == 'u')
+    return printf_one(f + "lld", v.is_float() ? static_cast<long long>(std::trunc(v.as_number())) : static_cast<long long>(as_int(v)));
+  if (conv == 'x' || conv == 'X' || conv == 'o') {
     if (v.is_float()) throw TemplateFailure(std::string("%") + conv + " format: an integer is required, not float");
-    f += "ll";
-    f += conv;
-    std::snprintf(buf, sizeof buf, f.c_str(), static_cast<long long>(as_int(v)));
-  } else {
-    f += conv;
-    std::snprintf(buf, sizeof buf, f.c_str(), v.as_number());
+    return printf_one(f + "ll" + conv, static_cast<long long>(as_int(v)));
   }
-  return buf;
+  return printf_one(f + conv, v.as_number());
+}
+
+// Reads a width or precision: at most 6 digits (a wider field is a runaway template).
+size_t format_number(const std::string& fmt, size_t& j) {
+  size_t n = 0, digits = 0;
+  for (; j < fmt.size() && fmt[j] >= '0' && fmt[j] <= '9'; ++j, ++digits) {
+    if (digits == 6) throw TemplateFailure("format field too wide in '" + fmt + "'");
+    n = n * 10 + static_cast<size_t>(fmt[j] - '0');
+  }
+  return n;
 }
 
 }  // namespace
@@ -129,15 +143,17 @@ std::string percent_format(const std::string& fmt, const List& args) {
       i = j;
       continue;
     }
-    std::string spec;
-    while (j < fmt.size() && std::string_view("-+ #0123456789.").find(fmt[j]) != std::string_view::npos && spec.size() < 16)
-      spec += fmt[j++];
+    FormatSpec spec;
+    while (j < fmt.size() && std::string_view("-+ #0").find(fmt[j]) != std::string_view::npos && spec.flags.size() < 5)
+      spec.flags += fmt[j++];
+    spec.width = format_number(fmt, j);
+    if (j < fmt.size() && fmt[j] == '.') spec.precision = format_number(fmt, ++j);
     if (j >= fmt.size()) throw TemplateFailure("incomplete format: '" + fmt + "'");
-    char conv = fmt[j];
-    if (std::string_view("sdiufFeEgGxXor").find(conv) == std::string_view::npos)
-      throw TemplateFailure(std::string("unsupported format character '") + conv + "'");
+    spec.conv = fmt[j];
+    if (std::string_view("sdiufFeEgGxXor").find(spec.conv) == std::string_view::npos)
+      throw TemplateFailure(std::string("unsupported format character '") + spec.conv + "'");
     if (next >= args.size()) throw TemplateFailure("not enough arguments for format string");
-    out += format_one(conv, spec, args[next++]);
+    out += format_one(spec, args[next++]);
     i = j;
   }
   if (next < args.size()) throw TemplateFailure("not all arguments converted during string formatting");
@@ -193,7 +209,9 @@ bool contains(const Value& container, const Value& item) {
   throw TemplateFailure("argument of type '" + container.type_name() + "' is not iterable");
 }
 
-Value binary_op(const std::string& op, const Value& a, const Value& b) {
+namespace {
+
+Value apply_binary(const std::string& op, const Value& a, const Value& b) {
   if (op == "==") return Value(a == b);
   if (op == "!=") return Value(!(a == b));
   if (op == "<") return Value(compare(a, b) < 0);
@@ -219,5 +237,14 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "%" && a.is_string()) return Value(percent_format(a.as_string(), b.is_tuple() ? b.as_list() : List{b}));
   unsupported(op, a, b);
 }
+
+}  // namespace
+
+Value bounded(Value v) {
+  if (v.is_string() && v.as_string().size() > kMaxStringBytes) throw TemplateFailure("string longer than the engine allows");
+  return v;
+}
+
+Value binary_op(const std::string& op, const Value& a, const Value& b) { return bounded(apply_binary(op, a, b)); }
 
 }  // namespace cuddle::chat

@@ -57,6 +57,7 @@ void escape_into(std::string& out, const std::string& s, bool ensure_ascii) {
 
 void dump(std::string& out, const Value& v, const JsonOptions& o, int depth) {
   if (depth > kMaxDepth) throw TemplateFailure("tojson: value nested too deeply (circular?)");
+  if (out.size() > kMaxStringBytes) throw TemplateFailure("tojson: output longer than the engine allows");
   auto newline = [&](int level) {
     if (!o.indent) return;
     out += '\n';
