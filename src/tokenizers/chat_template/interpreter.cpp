@@ -1,6 +1,7 @@
 #include "tokenizers/chat_template/interpreter.h"
 
 #include <unordered_map>
+#include <vector>
 
 #include "tokenizers/chat_template/builtins.h"
 #include "tokenizers/chat_template/errors.h"
@@ -36,6 +37,20 @@ enum class Flow { Normal, Break, Continue };
 class Interpreter {
  public:
   explicit Interpreter(std::shared_ptr<const Program> program) : program_(std::move(program)) {}
+
+  // A macro holds the scope it was defined in and is itself stored there, and a template
+  // can put a namespace() into itself: reference cycles, which reference counting never
+  // frees. Emptying the scopes closures hold and the namespaces a template assigned to
+  // breaks every such cycle once the render is over.
+  ~Interpreter() {
+    for (const auto& w : captured_)
+      if (auto scope = w.lock()) {
+        scope->vars.clear();
+        scope->parent.reset();
+      }
+    for (const auto& w : namespaces_)
+      if (auto ns = w.lock()) ns->clear();
+  }
 
   std::string run(const Dict& variables) {
     auto globals = std::make_shared<Scope>();
@@ -158,6 +173,7 @@ class Interpreter {
     const Value* ns = scope->lookup(s.targets[0]);
     if (!ns || !ns->is_namespace())
       throw TemplateFailure("cannot set attribute '" + s.text + "' of '" + s.targets[0] + "': it is not a namespace()");
+    namespaces_.push_back(ns->namespace_ptr());
     Dict& items = ns->namespace_items();
     for (auto& [k, old] : items)
       if (k == s.text) {
@@ -171,6 +187,7 @@ class Interpreter {
   // defined in, with its parameters bound as Python binds them.
   Value macro(const Stmt& s, const ScopePtr& defined_in) {
     const Stmt* def = &s;
+    captured_.push_back(defined_in);
     return Value::function([this, def, defined_in](CallArgs& args) { return run_macro(*def, child(defined_in), args); });
   }
 
@@ -209,6 +226,7 @@ class Interpreter {
 
   Value call_block(const Stmt& s, const ScopePtr& scope) {
     const Stmt* def = &s;
+    captured_.push_back(scope);
     Value caller = Value::function([this, def, scope](CallArgs& args) { return run_macro(*def, child(scope), args); });
     const Expr& call = *s.expr;
     Value callee = eval(*call.args[0], scope);
@@ -330,6 +348,8 @@ class Interpreter {
   SourcePos at_;  // the node being run, for error messages
   int depth_ = 0;
   int64_t iterations_ = 0;
+  std::vector<std::weak_ptr<Scope>> captured_;  // scopes held by macros and caller()s
+  std::vector<std::weak_ptr<Dict>> namespaces_;  // namespaces assigned to
 };
 
 }  // namespace

@@ -72,6 +72,7 @@ class Value {
   const List& as_list() const { return *std::get<ListRef>(v_).items; }
   const Dict& as_dict() const { return *std::get<std::shared_ptr<const Dict>>(v_); }
   Dict& namespace_items() const { return *std::get<std::shared_ptr<Dict>>(v_); }
+  const std::shared_ptr<Dict>& namespace_ptr() const { return std::get<std::shared_ptr<Dict>>(v_); }
   const Function& as_function() const { return *std::get<std::shared_ptr<const Function>>(v_); }
 
   // Python's truth value (Undefined is false).
