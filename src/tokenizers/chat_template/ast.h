@@ -28,7 +28,8 @@ struct Expr {
     Filter,    // args[0] | name(args[1..], kwargs)
     Test,      // args[0] is [not] name(args[1..]); negated
     Unary,     // name ("not", "-", "+") args[0]
-    Binary,    // args[0] name args[1]: arithmetic, comparison, "in", "not in", "~"
+    Binary,    // args[0] name args[1]: arithmetic and "~"
+    Compare,   // args[0] ops[0] args[1] ops[1] args[2] ...: ==, !=, <, <=, >, >=, in, "not in"
     And,
     Or,
     Ternary,  // args[1] if args[0] else args[2] (args[2] may be null)
@@ -38,6 +39,7 @@ struct Expr {
   std::string name;
   Value value;
   bool negated = false;
+  std::vector<std::string> ops;  // Compare
   std::vector<ExprPtr> args;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
 };

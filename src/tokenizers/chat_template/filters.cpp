@@ -92,9 +92,10 @@ Value items(const Value& x, CallArgs& args) {
 }
 
 Value tojson(const Value& x, CallArgs& args) {
+  // transformers' signature: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False).
   ArgReader r("tojson", args);
-  Value indent = r.get(0, "indent", Value::none()), separators = r.get(1, "separators", Value::none());
-  Value sort_keys = r.get(2, "sort_keys", Value(false)), ensure_ascii = r.get(3, "ensure_ascii", Value(false));
+  Value ensure_ascii = r.get(0, "ensure_ascii", Value(false)), indent = r.get(1, "indent", Value::none());
+  Value separators = r.get(2, "separators", Value::none()), sort_keys = r.get(3, "sort_keys", Value(false));
   r.done();
   JsonOptions o;
   if (indent.is_int()) o.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(indent.as_int(), 0, 64)), ' ');

@@ -314,6 +314,16 @@ class Interpreter {
         at_ = e.at;
         return binary_op(e.name, a, b);
       }
+      case Expr::Compare: {
+        Value left = eval(*e.args[0], scope);
+        for (size_t i = 0; i < e.ops.size(); ++i) {
+          Value right = eval(*e.args[i + 1], scope);
+          at_ = e.at;
+          if (!binary_op(e.ops[i], left, right).truthy()) return Value(false);
+          left = std::move(right);
+        }
+        return Value(true);
+      }
       case Expr::And: {  // Python's and / or give an operand, not a bool
         Value a = eval(*e.args[0], scope);
         return a.truthy() ? eval(*e.args[1], scope) : a;

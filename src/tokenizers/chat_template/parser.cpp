@@ -340,8 +340,11 @@ class Parser {
     return compare();
   }
 
+  // `a < b < c` chains as Python's `a < b and b < c` (b evaluated once): one Compare node
+  // holding the operands and the operators between them.
   ExprPtr compare() {
     ExprPtr e = add();
+    ExprPtr chain;
     while (true) {
       SourcePos at = cur().at;
       std::string op;
@@ -354,9 +357,14 @@ class Parser {
         next();
         op = "not in";
       } else {
-        return e;
+        return chain ? std::move(chain) : std::move(e);
       }
-      e = make(Expr::Binary, at, op, std::move(e), add());
+      if (!chain) {
+        chain = make(Expr::Compare, at);
+        chain->args.push_back(std::move(e));
+      }
+      chain->ops.push_back(op);
+      chain->args.push_back(add());
     }
   }
 
