@@ -9,7 +9,7 @@
 
 namespace cuddle::chat {
 
-// Throws cuddle::ChatTemplateError naming the line that failed.
+// Throws cuddle::ChatTemplateError naming the line and column of the node that failed.
 std::string render(const std::shared_ptr<const Program>& program, const Dict& variables);
 
 }  // namespace cuddle::chat

@@ -19,7 +19,7 @@ const char* const kOperators[] = {"//", "**", "==", "!=", "<=", ">=", "+", "-", 
 
 class Lexer {
  public:
-  Lexer(std::string_view src, const LexOptions& o) : src_(src), opt_(o) {
+  Lexer(std::string_view src, const LexOptions& o) : source_(normalize_newlines(src)), src_(source_), opt_(o) {
     // jinja2 drops one trailing newline of the source (keep_trailing_newline=False).
     if (!src_.empty() && src_.back() == '\n') src_.remove_suffix(1);
     line_starts_.push_back(0);
@@ -260,6 +260,22 @@ class Lexer {
     fail_at(line, "unclosed string literal");
   }
 
+  // jinja2 reads "\r\n" and "\r" in a template as "\n" (its output's newline_sequence).
+  static std::string normalize_newlines(std::string_view src) {
+    std::string out;
+    out.reserve(src.size());
+    for (size_t i = 0; i < src.size(); ++i) {
+      if (src[i] != '\r') {
+        out += src[i];
+        continue;
+      }
+      out += '\n';
+      if (i + 1 < src.size() && src[i + 1] == '\n') ++i;
+    }
+    return out;
+  }
+
+  std::string source_;
   std::string_view src_;
   LexOptions opt_;
   std::vector<Token> tokens_;

@@ -8,7 +8,7 @@
 
 namespace cuddle::chat {
 
-// Throws cuddle::ChatTemplateError naming the line of the first syntax error.
+// Throws cuddle::ChatTemplateError naming the line and column of the first syntax error.
 Program parse(std::string_view source, const LexOptions& options = {});
 
 }  // namespace cuddle::chat
