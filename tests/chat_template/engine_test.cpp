@@ -113,6 +113,11 @@ TEST(ChatTemplateEngine, RuntimeErrorsNameTheLine) {
   EXPECT_NE(std::string(e.what()).find("integer division or modulo by zero"), std::string::npos) << e.what();
   e = error_of("{{ 1 < 'a' }}");
   EXPECT_NE(std::string(e.what()).find("'<' not supported between instances of 'int' and 'str'"), std::string::npos) << e.what();
+  EXPECT_STREQ(error_of("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}").what(),
+               "chat template line 1, column 41: macro 'm' takes not more than 1 argument(s)");
+  EXPECT_STREQ(error_of("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=2) }}").what(),
+               "chat template line 1, column 41: macro 'm' takes no keyword argument 'b'");
+  EXPECT_NE(std::string(error_of("{{ 'abc'[:nothing] }}").what()).find("slice stop must be an integer or None"), std::string::npos);
   e = error_of("{% set x.y = 1 %}", {{"x", 1}});
   EXPECT_NE(std::string(e.what()).find("it is not a namespace()"), std::string::npos) << e.what();
 }

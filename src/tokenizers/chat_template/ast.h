@@ -77,6 +77,8 @@ struct Stmt {
   std::vector<Body> bodies;         // If
   Body body, else_body;
   std::vector<Param> params;        // Macro, CallBlock
+  bool catch_varargs = false;       // Macro, CallBlock: extra positional arguments allowed
+  bool catch_kwargs = false;        // Macro, CallBlock: unknown keyword arguments allowed
 };
 
 // A parsed template. Shared by the macros it defines, which outlive no render.

@@ -352,9 +352,10 @@ Value get_item(const Value& obj, const Value& key) {
 }
 
 Value get_slice(const Value& obj, const Value& start, const Value& stop, const Value& step) {
+  // Parts left out arrive as None; an undefined variable as a part is an error, as in Python.
   if (!obj.is_list() && !obj.is_string()) throw TemplateFailure("'" + obj.type_name() + "' object is not subscriptable");
   auto bound = [](const Value& v, const char* what) -> std::optional<int64_t> {
-    if (v.is_undefined() || v.is_none()) return std::nullopt;
+    if (v.is_none()) return std::nullopt;
     if (!v.is_int()) throw TemplateFailure(std::string("slice ") + what + " must be an integer or None");
     return v.as_int();
   };

@@ -29,15 +29,10 @@ Value attribute_path(const Value& x, const Value& path) {
   }
 }
 
-const std::string& need_string(const Value& x, const char* filter) {
-  if (!x.is_string()) throw TemplateFailure(std::string("filter '") + filter + "' needs a string, got " + x.type_name());
-  return x.as_string();
-}
-
-// Calls a str method by name on `x` with these arguments (upper, replace, ...).
-Value str_call(const Value& x, const char* method, CallArgs& args, const char* filter) {
-  need_string(x, filter);
-  return get_attr(x, method).as_function()(args);
+// Calls the str method `method` on str(x): jinja2's string filters (upper, trim, replace,
+// title, indent, format, ...) take any value as str() prints it ("" for Undefined).
+Value str_call(const Value& x, const char* method, CallArgs& args) {
+  return get_attr(Value(x.str()), method).as_function()(args);
 }
 
 Value no_args(const char* name, CallArgs& args) {
@@ -280,7 +275,7 @@ Value round_(const Value& x, CallArgs& args) {
 // jinja2's title filter: words begin after whitespace, '-', or an opening bracket.
 Value title(const Value& x, CallArgs& args) {
   no_args("title", args);
-  std::u32string s = code_points(need_string(x, "title"));
+  std::u32string s = code_points(x.str());
   std::string out;
   bool word_start = true;
   for (char32_t c : s) {
@@ -300,7 +295,7 @@ Value indent(const Value& x, CallArgs& args) {
   r.done();
   std::string pad = width.is_string() ? width.as_string()
                                       : std::string(static_cast<size_t>(std::clamp<int64_t>(width.is_int() ? width.as_int() : 4, 0, 256)), ' ');
-  const std::string& s = need_string(x, "indent");
+  const std::string s = x.str();
   std::string out;
   size_t start = 0;
   for (size_t line = 0;; ++line) {
@@ -334,7 +329,7 @@ Value abs_(const Value& x, CallArgs& args) {
 
 Value format(const Value& x, CallArgs& args) {
   if (!args.keyword.empty()) throw TemplateFailure("format(): keyword arguments are not supported");
-  return Value(percent_format(need_string(x, "format"), args.positional));
+  return Value(percent_format(x.str(), args.positional));
 }
 
 Value attr(const Value& x, CallArgs& args) {
@@ -381,14 +376,14 @@ Value escape(const Value& x, CallArgs& args) {
 Value wordcount(const Value& x, CallArgs& args) {
   CallArgs none;
   no_args("wordcount", args);
-  return Value(static_cast<int64_t>(str_call(Value(x.str()), "split", none, "wordcount").as_list().size()));
+  return Value(static_cast<int64_t>(str_call(x, "split", none).as_list().size()));
 }
 
 const std::map<std::string, Filter>& filters() {
   static const std::map<std::string, Filter> table = {
       {"abs", abs_},
       {"attr", attr},
-      {"capitalize", [](const Value& x, CallArgs& a) { return str_call(x, "capitalize", a, "capitalize"); }},
+      {"capitalize", [](const Value& x, CallArgs& a) { return str_call(x, "capitalize", a); }},
       {"count", length},
       {"d", default_},
       {"default", default_},
@@ -405,13 +400,13 @@ const std::map<std::string, Filter>& filters() {
       {"last", [](const Value& x, CallArgs& a) { return first_or_last(x, a, false); }},
       {"length", length},
       {"list", list},
-      {"lower", [](const Value& x, CallArgs& a) { return str_call(x, "lower", a, "lower"); }},
+      {"lower", [](const Value& x, CallArgs& a) { return str_call(x, "lower", a); }},
       {"map", map},
       {"max", [](const Value& x, CallArgs& a) { return min_max(x, a, true); }},
       {"min", [](const Value& x, CallArgs& a) { return min_max(x, a, false); }},
       {"reject", [](const Value& x, CallArgs& a) { return select(x, a, false, false); }},
       {"rejectattr", [](const Value& x, CallArgs& a) { return select(x, a, true, false); }},
-      {"replace", [](const Value& x, CallArgs& a) { return str_call(x, "replace", a, "replace"); }},
+      {"replace", [](const Value& x, CallArgs& a) { return str_call(x, "replace", a); }},
       {"reverse", reverse},
       {"round", round_},
       {"safe", [](const Value& x, CallArgs& a) { return no_args("safe", a), x; }},
@@ -422,9 +417,9 @@ const std::map<std::string, Filter>& filters() {
       {"sum", sum},
       {"title", title},
       {"tojson", tojson},
-      {"trim", [](const Value& x, CallArgs& a) { return str_call(x, "strip", a, "trim"); }},
+      {"trim", [](const Value& x, CallArgs& a) { return str_call(x, "strip", a); }},
       {"unique", unique},
-      {"upper", [](const Value& x, CallArgs& a) { return str_call(x, "upper", a, "upper"); }},
+      {"upper", [](const Value& x, CallArgs& a) { return str_call(x, "upper", a); }},
       {"wordcount", wordcount},
   };
   return table;

@@ -206,6 +206,9 @@ class Interpreter {
   // Extra positional arguments become `varargs`, extra keywords `kwargs`; parameters left
   // unset take their defaults, evaluated now in the macro's scope.
   void bind_params(const Stmt& def, const ScopePtr& scope, CallArgs& args) {
+    const std::string name = def.kind == Stmt::Macro ? "macro '" + def.text + "'" : std::string("caller()");
+    if (args.positional.size() > def.params.size() && !def.catch_varargs)
+      throw TemplateFailure(name + " takes not more than " + std::to_string(def.params.size()) + " argument(s)");
     List varargs;
     for (size_t i = 0; i < args.positional.size(); ++i) {
       if (i < def.params.size()) scope->vars[def.params[i].name] = args.positional[i];
@@ -215,12 +218,16 @@ class Interpreter {
     for (auto& [k, v] : args.keyword) {
       bool param = false;
       for (const auto& p : def.params) param |= p.name == k;
-      if (param || k == "caller") scope->vars[k] = v;
-      else kwargs.emplace_back(k, v);
+      if (param || k == "caller") {
+        scope->vars[k] = v;
+        continue;
+      }
+      if (!def.catch_kwargs) throw TemplateFailure(name + " takes no keyword argument '" + k + "'");
+      kwargs.emplace_back(k, v);
     }
     for (const auto& p : def.params)
       if (!scope->vars.count(p.name)) scope->vars[p.name] = p.default_value ? eval(*p.default_value, scope) : Value();
-    scope->vars["varargs"] = Value::list(std::move(varargs));
+    scope->vars["varargs"] = Value::list(std::move(varargs), true);  // a tuple, as in jinja2
     scope->vars["kwargs"] = Value::dict(std::move(kwargs));
   }
 
@@ -278,7 +285,7 @@ class Interpreter {
       }
       case Expr::Slice: {
         Value obj = eval(*e.args[0], scope);
-        Value parts[3];
+        Value parts[3] = {Value::none(), Value::none(), Value::none()};
         for (int i = 0; i < 3; ++i)
           if (e.args[i + 1]) parts[i] = eval(*e.args[i + 1], scope);
         at_ = e.at;

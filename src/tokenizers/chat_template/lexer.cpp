@@ -9,7 +9,8 @@
 namespace cuddle::chat {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+// Python's str.isspace() in ASCII, which jinja2's tag whitespace follows.
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\x1c' && c <= '\x1f'); }
 bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -234,7 +235,7 @@ class Lexer {
         case 'b': out += '\b'; break;
         case 'f': out += '\f'; break;
         case 'v': out += '\v'; break;
-        case '0': out += '\0'; break;
+        case 'a': out += '\a'; break;
         case '\\': out += '\\'; break;
         case '\'': out += '\''; break;
         case '"': out += '"'; break;
@@ -250,6 +251,14 @@ class Lexer {
           if (*endp || cp > 0x10FFFF) fail_at(line, "bad \\" + std::string(1, e) + " escape in a string: " + hex);
           tok::append_utf8(out, static_cast<char32_t>(cp));
           i += n;
+          break;
+        }
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+          // Up to three octal digits, as Python reads them.
+          unsigned cp = static_cast<unsigned>(e - '0');
+          for (int k = 0; k < 2 && i + 1 < src_.size() && src_[i + 1] >= '0' && src_[i + 1] <= '7'; ++k)
+            cp = cp * 8 + static_cast<unsigned>(src_[++i] - '0');
+          tok::append_utf8(out, static_cast<char32_t>(cp));
           break;
         }
         default:  // Python keeps unknown escapes as written

@@ -258,7 +258,40 @@ class Parser {
     expect(Token::BlockEnd, "'%}'");
     s->body = body({"endmacro"}, at);
     end_tag("endmacro");
+    takes_extra_arguments(*s);
     return s;
+  }
+
+  // jinja2 lets a macro take more arguments than it names only when its body reads
+  // `varargs` (extra positional) or `kwargs` (unknown keywords).
+  static void takes_extra_arguments(Stmt& s) {
+    s.catch_varargs = uses_name(s.body, "varargs");
+    s.catch_kwargs = uses_name(s.body, "kwargs");
+  }
+
+  static bool uses_name(const Expr* e, const char* name) {
+    if (!e) return false;
+    if (e->kind == Expr::Name && e->name == name) return true;
+    for (const auto& a : e->args)
+      if (uses_name(a.get(), name)) return true;
+    for (const auto& [_, v] : e->kwargs)
+      if (uses_name(v.get(), name)) return true;
+    return false;
+  }
+
+  static bool uses_name(const Body& body, const char* name) {
+    for (const auto& s : body) {
+      if (uses_name(s->expr.get(), name) || uses_name(s->condition.get(), name) || uses_name(s->body, name) ||
+          uses_name(s->else_body, name))
+        return true;
+      for (const auto& c : s->conditions)
+        if (uses_name(c.get(), name)) return true;
+      for (const auto& b : s->bodies)
+        if (uses_name(b, name)) return true;
+      for (const auto& p : s->params)
+        if (uses_name(p.default_value.get(), name)) return true;
+    }
+    return false;
   }
 
   std::unique_ptr<Stmt> call_statement(SourcePos at) {
@@ -269,6 +302,7 @@ class Parser {
     expect(Token::BlockEnd, "'%}'");
     s->body = body({"endcall"}, at);
     end_tag("endcall");
+    takes_extra_arguments(*s);
     return s;
   }
 

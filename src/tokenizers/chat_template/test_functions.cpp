@@ -30,8 +30,10 @@ bool apply_test(const std::string& name, const Value& x, CallArgs& args) {
   if (name == "number") return no_args(), x.is_number() || x.is_bool();
   if (name == "string") return no_args(), x.is_string();
   if (name == "mapping") return no_args(), x.is_dict();
-  if (name == "sequence") return no_args(), x.is_list() || x.is_string() || x.is_dict();
-  if (name == "iterable") return no_args(), x.kind() == K::List || x.kind() == K::Dict || x.kind() == K::String;
+  // jinja2's Undefined has a length and iterates (as empty), so it passes both.
+  if (name == "sequence") return no_args(), x.is_list() || x.is_string() || x.is_dict() || x.is_undefined();
+  if (name == "iterable")
+    return no_args(), x.kind() == K::List || x.kind() == K::Dict || x.kind() == K::String || x.is_undefined();
   if (name == "callable") return no_args(), x.is_function();
   if (name == "lower") return no_args(), x.is_string() && x.as_string() == to_lower(x.as_string());
   if (name == "upper") return no_args(), x.is_string() && x.as_string() == to_upper(x.as_string());
