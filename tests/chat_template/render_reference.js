@@ -1,5 +1,5 @@
 // Renders the chat-template fixtures with @huggingface/jinja (the engine transformers.js
-// uses) for the differential test (chat_template_test.cpp), passing what transformers'
+// uses) for the differential test (reference_test.cpp), passing what transformers'
 // apply_chat_template passes: messages, tools and documents (null when absent),
 // add_generation_prompt, the config's special tokens as strings, then the extra variables.
 //   usage: node render_reference.js FIXTURE_DIR OUTPUT_JSON

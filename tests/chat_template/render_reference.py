@@ -1,7 +1,7 @@
 """Renders the chat-template fixtures with Python jinja2 configured as transformers
 configures it for apply_chat_template (ImmutableSandboxedEnvironment, trim_blocks,
 lstrip_blocks, loop controls, a json.dumps tojson, raise_exception), for the differential
-test (chat_template_test.cpp). Same input and output as render_reference.js:
+test (reference_test.cpp). Same input and output as render_reference.js:
     usage: /usr/bin/python3 render_reference.py FIXTURE_DIR OUTPUT_JSON
 or, for the engine's semantics test, renders snippets ([[template, variables], ...]):
     usage: /usr/bin/python3 render_reference.py --snippets SNIPPETS_JSON OUTPUT_JSON
