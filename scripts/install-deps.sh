@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhwy-dev                          # portable SIMD with runtime dispatch
   libpcre2-dev libutf8proc-dev        # tokenizers: regex with JIT, Unicode
+  python3-jinja2                      # chat templates: the engine transformers renders them with (test reference)
   libjpeg62-turbo-dev libpng-dev      # images, decoded as Pillow decodes them
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev  # Hub client and server
   libflatbuffers-dev flatbuffers-compiler  # Arrow IPC metadata (datasets)
