@@ -8,8 +8,10 @@ namespace {
 double norm_of(const Tensor& g) {
   const Tensor c = g.contiguous();
   const float* p = c.data<float>();
+  const int64_t n = c.numel();
   double s = 0.0;
-  for (int64_t i = 0; i < c.numel(); ++i) s += static_cast<double>(p[i]) * p[i];
+#pragma omp parallel for reduction(+ : s) schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(p[i]) * p[i];
   return std::sqrt(s);
 }
 }  // namespace
@@ -31,7 +33,9 @@ double clip_grad_norm(const std::vector<Parameter>& params, double max_norm) {
       Tensor g = p.tensor.grad();
       if (!g.defined()) continue;
       float* pg = g.data<float>();
-      for (int64_t i = 0; i < g.numel(); ++i) pg[i] *= c;
+      const int64_t n = g.numel();
+#pragma omp parallel for schedule(static) if (n > 65536)
+      for (int64_t i = 0; i < n; ++i) pg[i] *= c;
     }
   }
   return total;

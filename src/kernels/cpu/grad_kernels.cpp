@@ -3,10 +3,13 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/multiversion.h"
 #include "kernels/cpu/softmax_row.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace cuddle::kernels {
 
@@ -76,7 +79,27 @@ double derivative(Activation act, double x) {
 }
 }  // namespace
 
+namespace {
+// GELU, the activation of nearly every encoder, in vectorised float: vmath's erf (5e-7
+// absolute) and exp keep the derivative within 1e-6 of the double formula.
+CUDDLE_MULTIVERSION
+void gelu_backward(const float* x, const float* g, float* dx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float cdf = 0.5f * (1.0f + vmath::erf(v * static_cast<float>(kInvSqrt2)));
+    const float pdf = static_cast<float>(kInvSqrt2Pi) * vmath::exp(-0.5f * v * v);
+    dx[i] = g[i] * (cdf + v * pdf);
+  }
+}
+}  // namespace
+
 void activation_backward(Activation act, const float* x, const float* g, float* dx, int64_t n) {
+  if (act == Activation::Gelu) {
+    const int64_t chunk = 16384;
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; i += chunk) gelu_backward(x + i, g + i, dx + i, std::min(chunk, n - i));
+    return;
+  }
 #pragma omp parallel for schedule(static) if (n > 32768)
   for (int64_t i = 0; i < n; ++i) dx[i] = static_cast<float>(g[i] * derivative(act, x[i]));
 }
