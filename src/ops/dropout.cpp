@@ -29,7 +29,8 @@ Tensor dropout(const Tensor& x_in, float p) {
       const float* pg = g.data<float>();
       const float* m = mask.data<float>();
       float* d = dx.data<float>();
-      for (int64_t i = 0; i < g.numel(); ++i) d[i] = pg[i] * m[i];
+      const int64_t count = g.numel();  // hoisted: numel() walks the shape
+      for (int64_t i = 0; i < count; ++i) d[i] = pg[i] * m[i];
       return std::vector<Tensor>{dx};
     });
   return y;

@@ -13,7 +13,8 @@ Tensor mul(const Tensor& a_in, const Tensor& b_in) {
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   float* pc = c.data<float>();
-  for (int64_t i = 0; i < c.numel(); ++i) pc[i] = pa[i] * pb[i];
+  const int64_t count = c.numel();
+  for (int64_t i = 0; i < count; ++i) pc[i] = pa[i] * pb[i];
   if (autograd::needs_grad({&a_in, &b_in})) {
     const bool na = a_in.requires_grad(), nb = b_in.requires_grad();
     const Tensor sa = nb ? a.detach() : Tensor(), sb = na ? b.detach() : Tensor();
@@ -32,7 +33,8 @@ Tensor scale(const Tensor& x_in, float s) {
   Tensor y = Tensor::empty(x.shape());
   const float* px = x.data<float>();
   float* py = y.data<float>();
-  for (int64_t i = 0; i < y.numel(); ++i) py[i] = px[i] * s;
+  const int64_t count = y.numel();
+  for (int64_t i = 0; i < count; ++i) py[i] = px[i] * s;
   if (autograd::needs_grad(x_in))
     autograd::record(y, "scale", {&x_in}, [s](const Tensor& g) { return std::vector<Tensor>{scale(g, s)}; });
   return y;
@@ -43,7 +45,8 @@ namespace {
 double sum_of(const Tensor& x) {
   double s = 0.0;
   const float* p = x.data<float>();
-  for (int64_t i = 0; i < x.numel(); ++i) s += p[i];
+  const int64_t count = x.numel();
+  for (int64_t i = 0; i < count; ++i) s += p[i];
   return s;
 }
 

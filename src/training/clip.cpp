@@ -47,7 +47,8 @@ void check_gradients_finite(const std::vector<Parameter>& params, int64_t step) 
     if (!g.defined()) continue;
     const Tensor c = g.contiguous();
     const float* pg = c.data<float>();
-    for (int64_t i = 0; i < c.numel(); ++i)
+    const int64_t count = c.numel();
+    for (int64_t i = 0; i < count; ++i)
       if (!std::isfinite(pg[i]))
         throw Error("step " + std::to_string(step) + ": the gradient of " + p.name + " contains " +
                     (std::isnan(pg[i]) ? "NaN" : "inf") + " (element " + std::to_string(i) + ")");

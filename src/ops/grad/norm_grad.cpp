@@ -15,7 +15,8 @@ void record_layer_norm(Tensor& y, const Tensor& x_in, const Tensor* residual_in,
     const float* a = x.data<float>();
     const float* b = residual.data<float>();
     float* s = sum.data<float>();
-    for (int64_t i = 0; i < sum.numel(); ++i) s[i] = a[i] + b[i];
+    const int64_t count = sum.numel();
+    for (int64_t i = 0; i < count; ++i) s[i] = a[i] + b[i];
   }
   const Tensor gamma = weight.detach();
   const bool fused = residual_in != nullptr;
