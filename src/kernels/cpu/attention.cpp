@@ -7,6 +7,23 @@
 
 namespace cuddle::kernels {
 
+void attention_probs(const float* q, const float* k, const AttentionShape& shape, int64_t b, int64_t h,
+                     float scale, const float* key_bias, bool causal, float* p) {
+  const auto [B, Sq, Sk, H, D, ldq, ldkv] = shape;
+  // p = scale * Q_bh K_bh^T; OpenBLAS runs single-threaded inside the callers' parallel regions.
+  gemm(Sq, Sk, D, scale, q + b * Sq * ldq + h * D, ldq, k + b * Sk * ldkv + h * D, ldkv, /*b_transposed=*/true,
+       0.0f, p, Sk);
+  const float* bias = key_bias ? key_bias + b * Sk : nullptr;
+  for (int64_t i = 0; i < Sq; ++i) {
+    float* row = p + i * Sk;
+    // Keys after i carry the float minimum in transformers' causal mask: their weight is
+    // exactly zero, so the softmax runs over keys 0..i only.
+    const int64_t live = causal ? i + 1 : Sk;
+    softmax_row(row, bias, live);
+    for (int64_t j = live; j < Sk; ++j) row[j] = 0.0f;
+  }
+}
+
 void attention(const float* q, const float* k, const float* v, const AttentionShape& shape,
                float scale, const float* key_bias, bool causal, float* ctx) {
   const auto [B, Sq, Sk, H, D, ldq, ldkv] = shape;
@@ -22,23 +39,8 @@ void attention(const float* q, const float* k, const float* v, const AttentionSh
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t h = 0; h < H; ++h) {
       float* s = scores.data() + static_cast<size_t>(omp_get_thread_num()) * Sq * Sk;
-      const float* qb = q + b * Sq * ldq + h * D;
-      const float* kb = k + b * Sk * ldkv + h * D;
       const float* vb = v + b * Sk * ldkv + h * D;
-      // s = scale * Q_bh K_bh^T; OpenBLAS runs single-threaded inside this region.
-      gemm(Sq, Sk, D, scale, qb, ldq, kb, ldkv, /*b_transposed=*/true, 0.0f, s, Sk);
-      const float* bias = key_bias ? key_bias + b * Sk : nullptr;
-      for (int64_t i = 0; i < Sq; ++i) {
-        float* row = s + i * Sk;
-        if (!causal) {
-          softmax_row(row, bias, Sk);
-          continue;
-        }
-        // Keys after i carry the float minimum in transformers' causal mask: their weight
-        // is exactly zero, so the softmax runs over keys 0..i only.
-        softmax_row(row, bias, i + 1);
-        for (int64_t j = i + 1; j < Sk; ++j) row[j] = 0.0f;
-      }
+      attention_probs(q, k, shape, b, h, scale, key_bias, causal, s);
       gemm(Sq, D, Sk, 1.0f, s, Sk, vb, ldkv, /*b_transposed=*/false, 0.0f,
            ctx + b * Sq * width + h * D, width);
     }

@@ -190,15 +190,7 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
       const float* vb = v + b * Sk * ldkv + h * D;
       const float* ob = ctx + b * Sq * W + h * D;
       const float* gob = dctx + b * Sq * W + h * D;
-      // P as the forward computed it.
-      gemm(Sq, Sk, D, scale, qb, ldq, kb, ldkv, /*b_transposed=*/true, 0.0f, p, Sk);
-      const float* bias = key_bias ? key_bias + b * Sk : nullptr;
-      for (int64_t i = 0; i < Sq; ++i) {
-        float* row = p + i * Sk;
-        const int64_t live = causal ? i + 1 : Sk;
-        softmax_row(row, bias, live);
-        for (int64_t j = live; j < Sk; ++j) row[j] = 0.0f;
-      }
+      attention_probs(q, k, shape, b, h, scale, key_bias, causal, p);  // P as the forward made it
       // dV = P^T dO.
       gemm_tn(Sk, D, Sq, 1.0f, p, Sk, gob, W, 0.0f, dv + b * Sk * W + h * D, W);
       // dP = dO V^T, then dS = P * (dP - rowdot(dO, O)), scaled by `scale` for Q and K.

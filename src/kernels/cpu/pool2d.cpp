@@ -5,6 +5,25 @@
 
 namespace cuddle::kernels {
 
+int64_t max_pool_argmax(const float* plane, const Window2d& s, int64_t oh, int64_t ow) {
+  float m = -std::numeric_limits<float>::infinity();
+  int64_t at = -1;
+  for (int64_t i = 0; i < s.kh; ++i) {
+    const int64_t ih = oh * s.stride_h - s.pad_h + i * s.dil_h;
+    if (ih < 0 || ih >= s.H) continue;
+    for (int64_t j = 0; j < s.kw; ++j) {
+      const int64_t iw = ow * s.stride_w - s.pad_w + j * s.dil_w;
+      if (iw < 0 || iw >= s.W) continue;
+      const float v = plane[ih * s.W + iw];
+      if (at < 0 || v > m || std::isnan(v)) {
+        m = v;
+        at = ih * s.W + iw;
+      }
+    }
+  }
+  return at;
+}
+
 void max_pool2d(const float* x, const Window2d& s, float* y) {
   const int64_t planes = s.B * s.C;
 #pragma omp parallel for schedule(static) if (planes * s.OH * s.OW > 32768)
@@ -13,18 +32,8 @@ void max_pool2d(const float* x, const Window2d& s, float* y) {
     float* out = y + bc * s.OH * s.OW;
     for (int64_t oh = 0; oh < s.OH; ++oh)
       for (int64_t ow = 0; ow < s.OW; ++ow) {
-        float m = -std::numeric_limits<float>::infinity();
-        for (int64_t i = 0; i < s.kh; ++i) {
-          const int64_t ih = oh * s.stride_h - s.pad_h + i * s.dil_h;
-          if (ih < 0 || ih >= s.H) continue;
-          for (int64_t j = 0; j < s.kw; ++j) {
-            const int64_t iw = ow * s.stride_w - s.pad_w + j * s.dil_w;
-            if (iw < 0 || iw >= s.W) continue;
-            const float v = in[ih * s.W + iw];
-            if (v > m || std::isnan(v)) m = v;
-          }
-        }
-        out[oh * s.OW + ow] = m;
+        const int64_t at = max_pool_argmax(in, s, oh, ow);
+        out[oh * s.OW + ow] = at < 0 ? -std::numeric_limits<float>::infinity() : in[at];
       }
   }
 }

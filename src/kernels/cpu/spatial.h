@@ -35,6 +35,9 @@ void channel_affine(const float* x, int64_t B, int64_t C, int64_t plane, const f
 
 // Max over each window; padding counts as -inf, NaN propagates (torch.nn.MaxPool2d).
 void max_pool2d(const float* x, const Window2d& s, float* y);
+// Index into `plane` [H, W] of the element max_pool2d picks for output (oh, ow): the first
+// maximum, or the last NaN; -1 when the window holds only padding.
+int64_t max_pool_argmax(const float* plane, const Window2d& s, int64_t oh, int64_t ow);
 
 // torch.nn.AdaptiveAvgPool2d: output cell (i, j) averages rows floor(i*H/OH) ..
 // ceil((i+1)*H/OH) and the matching columns.

@@ -74,22 +74,7 @@ void max_pool2d_backward(const float* x, const Window2d& s, const float* gy, flo
     std::fill(d, d + s.H * s.W, 0.0f);
     for (int64_t oh = 0; oh < s.OH; ++oh)
       for (int64_t ow = 0; ow < s.OW; ++ow) {
-        // The forward's choice: the first position holding the maximum (or a NaN).
-        float m = -std::numeric_limits<float>::infinity();
-        int64_t at = -1;
-        for (int64_t i = 0; i < s.kh; ++i) {
-          const int64_t ih = oh * s.stride_h - s.pad_h + i * s.dil_h;
-          if (ih < 0 || ih >= s.H) continue;
-          for (int64_t j = 0; j < s.kw; ++j) {
-            const int64_t iw = ow * s.stride_w - s.pad_w + j * s.dil_w;
-            if (iw < 0 || iw >= s.W) continue;
-            const float v = in[ih * s.W + iw];
-            if (at < 0 || v > m || (std::isnan(v) && !std::isnan(m))) {
-              m = v;
-              at = ih * s.W + iw;
-            }
-          }
-        }
+        const int64_t at = max_pool_argmax(in, s, oh, ow);  // the forward's choice
         if (at >= 0) d[at] += g[oh * s.OW + ow];
       }
   }
