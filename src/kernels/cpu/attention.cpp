@@ -9,7 +9,7 @@ namespace cuddle::kernels {
 
 void attention_probs(const float* q, const float* k, const AttentionShape& shape, int64_t b, int64_t h,
                      float scale, const float* key_bias, bool causal, float* p) {
-  const auto [B, Sq, Sk, H, D, ldq, ldkv] = shape;
+  const int64_t Sq = shape.Sq, Sk = shape.Sk, D = shape.D, ldq = shape.ldq, ldkv = shape.ldkv;
   // p = scale * Q_bh K_bh^T; OpenBLAS runs single-threaded inside the callers' parallel regions.
   gemm(Sq, Sk, D, scale, q + b * Sq * ldq + h * D, ldq, k + b * Sk * ldkv + h * D, ldkv, /*b_transposed=*/true,
        0.0f, p, Sk);
@@ -26,7 +26,9 @@ void attention_probs(const float* q, const float* k, const AttentionShape& shape
 
 void attention(const float* q, const float* k, const float* v, const AttentionShape& shape,
                float scale, const float* key_bias, bool causal, float* ctx) {
-  const auto [B, Sq, Sk, H, D, ldq, ldkv] = shape;
+  // Plain copies, not a structured binding: clang 14 cannot name bindings inside OpenMP regions.
+  const int64_t B = shape.B, Sq = shape.Sq, Sk = shape.Sk, H = shape.H, D = shape.D;
+  const int64_t ldkv = shape.ldkv;
   if (B == 0 || Sq == 0) return;
   const int64_t width = H * D;
   const int threads = omp_get_max_threads();

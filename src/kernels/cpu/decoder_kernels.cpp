@@ -43,7 +43,9 @@ void rotary(float* x, int64_t rows, int64_t row_stride, int64_t heads, int64_t h
 void causal_attention(const float* q, const float* k, const float* v,
                       const CausalAttentionShape& shape, float scale, const int64_t* key_mask,
                       int64_t window, float softcap, float* ctx) {
-  const auto [B, Sq, Sk, H, Hkv, D, ldq, q_batch, ldkv, kv_batch] = shape;
+  // Plain copies, not a structured binding: clang 14 cannot name bindings inside OpenMP regions.
+  const int64_t B = shape.B, Sq = shape.Sq, Sk = shape.Sk, H = shape.H, Hkv = shape.Hkv, D = shape.D;
+  const int64_t ldq = shape.ldq, q_batch = shape.q_batch, ldkv = shape.ldkv, kv_batch = shape.kv_batch;
   if (B == 0 || Sq == 0) return;
   const int64_t group = H / Hkv, width = H * D, past = Sk - Sq;
   const int threads = omp_get_max_threads();

@@ -173,7 +173,9 @@ void softmax_backward(const float* y, const float* g, int64_t rows, int64_t n, f
 void attention_backward(const float* q, const float* k, const float* v, const float* ctx,
                         const float* dctx, const AttentionShape& shape, float scale,
                         const float* key_bias, bool causal, float* dq, float* dk, float* dv) {
-  const auto [B, Sq, Sk, H, D, ldq, ldkv] = shape;
+  // Plain copies, not a structured binding: clang 14 cannot name bindings inside OpenMP regions.
+  const int64_t B = shape.B, Sq = shape.Sq, Sk = shape.Sk, H = shape.H, D = shape.D;
+  const int64_t ldq = shape.ldq, ldkv = shape.ldkv;
   if (B == 0 || Sq == 0) return;
   const int64_t W = H * D;
   const int threads = omp_get_max_threads();

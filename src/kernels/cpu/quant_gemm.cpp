@@ -1,5 +1,6 @@
 #include "kernels/cpu/quant_gemm.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <omp.h>
 
@@ -315,7 +316,12 @@ __attribute__((target("f16c,avx"))) static void round_to_f16_f16c(const float* x
 }
 
 void round_to_f16(const float* x, float* out, int64_t n) {
-  static const bool f16c = (__builtin_cpu_init(), __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx"));
+  // F16C read from CPUID leaf 1 (ECX bit 29): clang 14's __builtin_cpu_supports has no "f16c".
+  static const bool f16c = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    __builtin_cpu_init();
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) && __builtin_cpu_supports("avx");
+  }();
   if (f16c) return round_to_f16_f16c(x, out, n);
   for (int64_t i = 0; i < n; ++i) out[i] = f16_to_f32(f32_to_f16(x[i]));
 }
