@@ -4,6 +4,7 @@
 // early stopping, and the files the Trainer and the example scripts leave in output_dir.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -245,6 +246,7 @@ class Trainer {
   void maybe_log_save_evaluate(Loop& loop);
   bool determine_best_metric(const Metrics& metrics);
   void save_checkpoint(Loop& loop);
+  void write_checkpoint(Loop& loop, const std::filesystem::path& tmp);
   void load_checkpoint_weights(const std::string& dir);
   void load_checkpoint_state(const std::string& dir, Loop& loop);
   void load_best_model();

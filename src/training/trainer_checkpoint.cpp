@@ -82,10 +82,7 @@ void Trainer::save_metrics(const std::string& split, const Metrics& metrics) con
   write_json(all, combined);
 }
 
-void Trainer::save_checkpoint(Loop& L) {
-  const std::string name = checkpoint_name(state_.global_step);
-  const fs::path final_dir = fs::path(args_.output_dir) / name;
-  const fs::path tmp = fs::path(args_.output_dir) / ("." + name + ".tmp");
+void Trainer::write_checkpoint(Loop& L, const fs::path& tmp) {
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   save_model(tmp.string());
@@ -107,6 +104,21 @@ void Trainer::save_checkpoint(Loop& L) {
   stateful["TrainerControl"] = control_.to_json();
   state_.stateful_callbacks = stateful;
   state_.save((tmp / "trainer_state.json").string());
+}
+
+void Trainer::save_checkpoint(Loop& L) {
+  const std::string name = checkpoint_name(state_.global_step);
+  const fs::path final_dir = fs::path(args_.output_dir) / name;
+  const fs::path tmp = fs::path(args_.output_dir) / ("." + name + ".tmp");
+  try {
+    write_checkpoint(L, tmp);
+  } catch (...) {
+    // A failed save (a full disk) leaves no half-written folder; earlier checkpoints are
+    // untouched, since nothing was renamed yet.
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
   // A checkpoint of the same step from an earlier run is replaced whole.
   if (fs::exists(final_dir)) fs::remove_all(final_dir);
   fs::rename(tmp, final_dir);
