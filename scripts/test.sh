@@ -10,4 +10,10 @@ scripts/build.sh "$@"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 cd "$BUILD_DIR"
-ctest --output-on-failure -j"$(nproc)"
+# The sanitizer pass skips the real-data training runs (label real_training): minutes each,
+# and the code they run is covered by the fast Trainer tests.
+if [ "${1:-}" = "--sanitize" ]; then
+  ctest --output-on-failure -j"$(nproc)" -LE real_training
+else
+  ctest --output-on-failure -j"$(nproc)"
+fi
