@@ -227,6 +227,12 @@ class Trainer {
   void save_model(const std::string& dir = "");
   // output_dir/trainer_state.json.
   void save_state() const;
+  // Saves the model into output_dir and uploads output_dir (without checkpoints) to the Hub
+  // repo hub_model_id (default: output_dir's name), created if missing; returns the commit.
+  // The endpoint and token come from the environment as huggingface_hub reads them
+  // (HF_ENDPOINT, HF_TOKEN), hub_token overriding.
+  std::string push_to_hub(const std::string& commit_message = "End of training");
+  std::string hub_repo_id() const;
   // The example scripts' save_metrics: output_dir/<split>_results.json and the union in
   // all_results.json.
   void save_metrics(const std::string& split, const Metrics& metrics) const;
@@ -247,6 +253,7 @@ class Trainer {
   bool determine_best_metric(const Metrics& metrics);
   void save_checkpoint(Loop& loop);
   void write_checkpoint(Loop& loop, const std::filesystem::path& tmp);
+  void push_checkpoint(const std::string& checkpoint_dir);
   void load_checkpoint_weights(const std::string& dir);
   void load_checkpoint_state(const std::string& dir, Loop& loop);
   void load_best_model();

@@ -221,6 +221,10 @@ int run_task(TaskArguments task, TrainingArguments args) {
     io::write_file_atomic((fs::path(args.output_dir) / "predict_results.txt").string(), text);
     if (!p.metrics.empty()) trainer.save_metrics("predict", p.metrics);
   }
+  if (args.push_to_hub) {
+    const std::string commit = trainer.push_to_hub();
+    std::cout << "pushed " << args.output_dir << " to " << trainer.hub_repo_id() << " at " << commit << "\n";
+  }
   return 0;
 }
 

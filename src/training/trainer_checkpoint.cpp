@@ -122,6 +122,7 @@ void Trainer::save_checkpoint(Loop& L) {
   // A checkpoint of the same step from an earlier run is replaced whole.
   if (fs::exists(final_dir)) fs::remove_all(final_dir);
   fs::rename(tmp, final_dir);
+  push_checkpoint(final_dir.string());
 
   if (!args_.save_total_limit || *args_.save_total_limit <= 0) return;
   const auto order = checkpoints_in_deletion_order(args_.output_dir, state_.best_model_checkpoint);
