@@ -131,6 +131,10 @@ Tensor adaptive_avg_pool2d(const Tensor& x, std::array<int64_t, 2> output_size);
 // equals Conv2d(x, kernel = stride = p) flattened and transposed (ViT / CLIP patch embedding).
 Tensor patchify(const Tensor& x, int64_t patch_size);
 
+// [token; x_b] for every b: x [B, n, D], token with D values -> [B, 1 + n, D] (ViT's [CLS]
+// row before the patches; the token's gradient is summed over the batch).
+Tensor prepend_token(const Tensor& x, const Tensor& token);
+
 // Resizes the last two dimensions of x [..., H, W] to [..., out_h, out_w] by bicubic
 // interpolation as torch's interpolate(mode="bicubic", align_corners=False): Keys' cubic
 // kernel with a = -0.75, half-pixel source coordinates, taps outside the image clamped to

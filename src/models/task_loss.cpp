@@ -49,6 +49,7 @@ ModelOutputs PreTrainedModel::forward_with_loss(const ModelInputs& in, float smo
   const std::string who = class_name() + ": ";
   switch (task()) {
     case ModelTask::SequenceClassification:
+    case ModelTask::ImageClassification:  // transformers uses the same loss for both
       if (in.labels.defined()) {
         const Tensor& logits = out.get("logits");
         if (in.labels.size(0) != logits.size(0))

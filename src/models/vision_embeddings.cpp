@@ -18,6 +18,10 @@ void PatchEmbedding::on_loaded() {
 }
 
 Tensor PatchEmbedding::forward(const Tensor& pixel_values) const {
+  // A trainable weight goes through the plain linear, which records its gradient; the
+  // packed copy is for inference.
+  if (weight.requires_grad())
+    return ops::linear(ops::patchify(pixel_values, patch_), weight.reshape({weight.size(0), -1}), bias);
   return ops::linear(ops::patchify(pixel_values, patch_), gemm_weight_, bias);
 }
 
@@ -65,16 +69,9 @@ Tensor interpolate_pos_encoding(const Tensor& positions, int64_t nh, int64_t nw)
 Tensor embed_patches(const Tensor& pixel_values, const PatchEmbedding& patches,
                      const Tensor& class_token, const Tensor& positions) {
   Tensor p = patches.forward(pixel_values);  // [B, n, D]
-  const int64_t B = p.size(0), n = p.size(1), D = p.size(2);
   const int64_t nh = pixel_values.size(2) / patches.patch_size();
   const int64_t nw = pixel_values.size(3) / patches.patch_size();
-  const Tensor cls = class_token.contiguous();
-  Tensor e = Tensor::empty({B, 1 + n, D});
-  for (int64_t b = 0; b < B; ++b) {
-    float* row = e.data<float>() + b * (1 + n) * D;
-    std::memcpy(row, cls.data<float>(), D * sizeof(float));
-    std::memcpy(row + D, p.data<float>() + b * n * D, n * D * sizeof(float));
-  }
+  const Tensor e = ops::prepend_token(p, class_token);
   return ops::add(e, interpolate_pos_encoding(positions, nh, nw));
 }
 
