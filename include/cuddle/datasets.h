@@ -19,9 +19,9 @@ using arrow::Json;
 
 // One feature as datasets spells it in dataset_info.json: Value(dtype), ClassLabel(names),
 // List(feature, length) (what datasets >= 4 writes; "Sequence" is read as List),
-// LargeList(feature) and a struct, written as a plain object of its fields.
+// LargeList(feature), Image() and a struct, written as a plain object of its fields.
 struct Feature {
-  enum class Kind { Value, ClassLabel, List, LargeList, Struct };
+  enum class Kind { Value, ClassLabel, List, LargeList, Struct, Image };
   Kind kind = Kind::Value;
   std::string dtype;                                   // Value: "int64", "float64", "string", ...
   std::vector<std::string> names;                      // ClassLabel
@@ -34,11 +34,14 @@ struct Feature {
   static Feature value(std::string dtype);
   static Feature class_label(std::vector<std::string> names);
   static Feature list(Feature item, int64_t length = -1);
+  // datasets' Image(): held as struct<bytes: binary, path: string> (a file path, or the
+  // encoded bytes), decoded only when a row is read for use (image_at in cuddle/dataset_image.h).
+  static Feature image();
 };
 using Features = std::vector<std::pair<std::string, Feature>>;
 
 // The Arrow type that holds a feature (ClassLabel: int64; List with a length:
-// fixed_size_list). Throws ShapeError for an unknown Value dtype.
+// fixed_size_list; Image: struct<bytes: binary, path: string>). Throws ShapeError for an unknown Value dtype.
 arrow::TypePtr feature_type(const Feature& f);
 // The feature datasets derives from an Arrow type (generate_from_arrow_type).
 Feature feature_from_type(const arrow::DataType& t);
