@@ -55,3 +55,21 @@ TEST(DatasetCli, BadInputIsOneErrorAndNonZeroExit) {
   r = test::run_cli({"dataset", "head", dir / "split-missing", "--split", "x"});
   EXPECT_EQ(r.exit_code, 1);
 }
+
+TEST(DatasetCli, ImageFolderAndSplitExpressions) {
+  const std::string src = test::fixture("digits_imagefolder");
+  auto r = test::run_cli({"dataset", "info", src, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json info = Json::parse(r.out);
+  EXPECT_EQ(info["splits"]["train"]["num_rows"], 50);
+  EXPECT_EQ(info["splits"]["validation"]["features"]["label"]["names"].size(), 10u);
+  r = test::run_cli({"dataset", "head", src, "--split", "validation[:10%]+train[-2:]", "-n", "10", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<int64_t> labels;
+  for (size_t pos = 0, nl; (nl = r.out.find('\n', pos)) != std::string::npos; pos = nl + 1)
+    labels.push_back(Json::parse(r.out.substr(pos, nl - pos))["label"].get<int64_t>());
+  EXPECT_EQ(labels, (std::vector<int64_t>{0, 0, 0, 0, 0, 9, 9}));
+  r = test::run_cli({"dataset", "head", src, "--split", "train[:101%]"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("split 'train[:101%]'"), std::string::npos) << r.err;
+}
