@@ -149,8 +149,8 @@ std::vector<std::string> resolve_pattern(const std::string& pattern, const std::
   std::vector<std::string> out;
   std::error_code ec;
   auto consider = [&](const fs::path& file) {
-    std::string rel = fs::relative(file, root, ec).generic_string();
-    if (ec) return;
+    // Lexically: fs::relative would resolve symlinks (a Hub snapshot's files link to blobs/).
+    std::string rel = file.lexically_normal().lexically_relative(fs::path(root).lexically_normal()).generic_string();
     std::vector<std::string> parts = split_path(rel);
     if (!match_path(pat, 0, parts, 0)) return;
     if (files_to_ignore().count(parts.back()) && parts.back() != pattern_name) return;
