@@ -7,6 +7,7 @@
 #include "cuddle/datasets.h"
 #include "cuddle/error.h"
 #include "cuddle/load_dataset.h"
+#include "cuddle/dataset_hub.h"
 
 namespace cuddle::cli {
 namespace {
@@ -107,13 +108,30 @@ int head(const std::string& src, const std::string& revision, int64_t n, const s
   return 0;
 }
 
+// Every split of SRC, or the one --split selects (pushed under its name when the
+// expression is a plain split name, else as "train").
+int push(const std::string& src, const std::string& revision, const std::string& split, const std::string& repo_id,
+         datasets::PushToHubOptions o) {
+  DatasetDict dd = load_source(src, revision);
+  if (!split.empty()) {
+    Dataset ds = datasets::select_split(dd, split);
+    const bool plain = split.find_first_of("[+(") == std::string::npos;
+    dd = DatasetDict{{{plain ? split : "train", ds}}};
+  }
+  const std::string commit = datasets::push_to_hub(dd, repo_id, o);
+  for (const auto& [name, ds] : dd.splits) std::cout << "split " << name << ": " << ds.num_rows() << " rows\n";
+  std::cout << "pushed to dataset repo " << repo_id << " at commit " << commit << "\n";
+  return 0;
+}
+
 }  // namespace
 
 CUDDLE_CLI_COMMAND("dataset", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("dataset", "Inspect, convert and split datasets (files, globs, folders, image folders, Hub repos)");
   cmd->require_subcommand(1);
   struct Args {
-    std::string src, out, split, revision = "main";
+    std::string src, out, split, revision = "main", repo_id, config_name = "default";
+    bool is_private = false;
     int64_t n = 5;
     bool json = false;
     double test_size = 0;
@@ -143,9 +161,20 @@ CUDDLE_CLI_COMMAND("dataset", [](CLI::App& app) {
   split_cmd->add_option("--test-size", a->test_size, "fraction in (0, 1) or a row count")->required();
   split_cmd->add_option("--seed", a->seed, "seed of numpy's default_rng (default 0)");
   split_cmd->add_option("--out", a->out, "output folder")->required();
-  return [a, info_cmd, head_cmd, convert_cmd, split_cmd]() {
+  auto* push_cmd = cmd->add_subcommand("push", "push_to_hub: Parquet shards under data/ and a dataset card, in one commit");
+  add_source(push_cmd, true);
+  push_cmd->add_option("REPO_ID", a->repo_id, "dataset repo to create or update (org/name)")->required();
+  push_cmd->add_option("--config-name", a->config_name, "config to write (default: default, under data/)");
+  push_cmd->add_flag("--private", a->is_private, "create the repo private");
+  return [a, info_cmd, head_cmd, convert_cmd, split_cmd, push_cmd]() {
     if (info_cmd->parsed()) return info(a->src, a->revision, a->json);
     if (head_cmd->parsed()) return head(a->src, a->revision, a->n, a->split, a->json);
+    if (push_cmd->parsed()) {
+      datasets::PushToHubOptions o;
+      o.config_name = a->config_name;
+      o.is_private = a->is_private;
+      return push(a->src, a->revision, a->split, a->repo_id, o);
+    }
     const Dataset ds = pick_split(load_source(a->src, a->revision), a->split);
     if (convert_cmd->parsed()) {
       datasets::save_file(ds, a->out);
