@@ -58,48 +58,68 @@ bool match_class(const std::string& pat, size_t i, unsigned char c, size_t& end,
   return hit != negate;
 }
 
-// fnmatch of one path segment: '*' any run, '?' one character, [..] a class.
-bool match_segment(const std::string& pat, size_t pi, const std::string& name, size_t ni) {
-  while (pi < pat.size()) {
-    char p = pat[pi];
-    if (p == '*') {
-      while (pi < pat.size() && pat[pi] == '*') ++pi;
-      if (pi == pat.size()) return true;
-      for (size_t k = ni; k <= name.size(); ++k)
-        if (match_segment(pat, pi, name, k)) return true;
-      return false;
-    }
-    if (ni >= name.size()) return false;
-    if (p == '?') {
-      ++pi, ++ni;
-      continue;
-    }
-    if (p == '[') {
-      size_t end = 0;
-      bool is_class = false;
-      bool hit = match_class(pat, pi + 1, static_cast<unsigned char>(name[ni]), end, is_class);
-      if (is_class) {
-        if (!hit) return false;
-        pi = end, ++ni;
-        continue;
-      }
-    }
-    if (p != name[ni]) return false;
-    ++pi, ++ni;
+// One pattern element at pat[pi] against character c: '?', a [..] class or a literal.
+// Sets `next` past the element.
+bool match_one(const std::string& pat, size_t pi, unsigned char c, size_t& next) {
+  if (pat[pi] == '?') {
+    next = pi + 1;
+    return true;
   }
-  return ni == name.size();
+  if (pat[pi] == '[') {
+    size_t end = 0;
+    bool is_class = false;
+    bool hit = match_class(pat, pi + 1, c, end, is_class);
+    if (is_class) {
+      next = end;
+      return hit;
+    }
+  }
+  next = pi + 1;
+  return static_cast<unsigned char>(pat[pi]) == c;
 }
 
-// Path match: a "**" segment stands for any number of folders (none included).
-bool match_path(const std::vector<std::string>& pat, size_t pi, const std::vector<std::string>& path, size_t qi) {
-  if (pi == pat.size()) return qi == path.size();
-  if (pat[pi] == "**") {
-    for (size_t k = qi; k <= path.size(); ++k)
-      if (match_path(pat, pi + 1, path, k)) return true;
-    return false;
+// fnmatch of one path segment: '*' any run, '?' one character, [..] a class. Only the
+// last '*' is ever retried, so hostile patterns from a dataset card stay O(n * m).
+bool match_segment(const std::string& pat, const std::string& name) {
+  size_t pi = 0, ni = 0, star = std::string::npos, star_ni = 0;
+  while (ni < name.size()) {
+    size_t next = 0;
+    if (pi < pat.size() && pat[pi] == '*') {
+      star = ++pi;
+      star_ni = ni;
+    } else if (pi < pat.size() && match_one(pat, pi, static_cast<unsigned char>(name[ni]), next)) {
+      pi = next;
+      ++ni;
+    } else if (star != std::string::npos) {
+      pi = star;
+      ni = ++star_ni;
+    } else {
+      return false;
+    }
   }
-  if (qi == path.size() || !match_segment(pat[pi], 0, path[qi], 0)) return false;
-  return match_path(pat, pi + 1, path, qi + 1);
+  while (pi < pat.size() && pat[pi] == '*') ++pi;
+  return pi == pat.size();
+}
+
+// Path match: a "**" segment stands for any number of folders (none included); the same
+// last-wildcard backtracking over segments.
+bool match_path(const std::vector<std::string>& pat, const std::vector<std::string>& path) {
+  size_t pi = 0, qi = 0, star = std::string::npos, star_qi = 0;
+  while (qi < path.size()) {
+    if (pi < pat.size() && pat[pi] == "**") {
+      star = ++pi;
+      star_qi = qi;
+    } else if (pi < pat.size() && match_segment(pat[pi], path[qi])) {
+      ++pi, ++qi;
+    } else if (star != std::string::npos) {
+      pi = star;
+      qi = ++star_qi;
+    } else {
+      return false;
+    }
+  }
+  while (pi < pat.size() && pat[pi] == "**") ++pi;
+  return pi == pat.size();
 }
 
 // Parts of `parts` (all but the last when `parents_only`) that start with `prefix`,
@@ -152,7 +172,7 @@ std::vector<std::string> resolve_pattern(const std::string& pattern, const std::
     // Lexically: fs::relative would resolve symlinks (a Hub snapshot's files link to blobs/).
     std::string rel = file.lexically_normal().lexically_relative(fs::path(root).lexically_normal()).generic_string();
     std::vector<std::string> parts = split_path(rel);
-    if (!match_path(pat, 0, parts, 0)) return;
+    if (!match_path(pat, parts)) return;
     if (files_to_ignore().count(parts.back()) && parts.back() != pattern_name) return;
     if (count_parts(parts, "__", true) != count_parts(pat, "__", true)) return;
     if (count_parts(parts, ".", false) != count_parts(pat, ".", false)) return;

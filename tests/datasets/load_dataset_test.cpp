@@ -51,6 +51,9 @@ TEST(ResolvePattern, GlobsAsFsspec) {
   EXPECT_NE(test::error_of<IoError>([&] { resolve_pattern("*.json", dir.path()); }).find("unable to find '*.json'"),
             std::string::npos);
   EXPECT_NE(test::error_of<IoError>([&] { resolve_pattern("sub", dir.path()); }).find("unable to find"), std::string::npos);
+  // Patterns come from dataset cards: many wildcards must not backtrack exponentially.
+  touch(dir, "deep/" + std::string(200, 'a'));
+  EXPECT_NE(test::error_of<IoError>([&] { resolve_pattern("**/**/**/**/**/**/**/**/*a*a*a*a*a*a*a*a*a*a*a*a*a*b", dir.path()); }), "");
 }
 
 TEST(InferDataPatterns, SplitsFromNames) {
