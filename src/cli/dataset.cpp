@@ -2,6 +2,7 @@
 // JSON Lines, text, Arrow, save_to_disk folders) with the datasets layer (docs/datasets.md).
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "cuddle/datasets.h"
@@ -134,7 +135,8 @@ CUDDLE_CLI_COMMAND("dataset", [](CLI::App& app) {
     bool is_private = false;
     int64_t n = 5;
     bool json = false;
-    double test_size = 0;
+    std::optional<double> test_size, train_size;
+    std::string stratify;
     uint64_t seed = 0;
   };
   auto a = std::make_shared<Args>();
@@ -158,7 +160,9 @@ CUDDLE_CLI_COMMAND("dataset", [](CLI::App& app) {
   convert_cmd->add_option("OUT", a->out, "output file or folder")->required();
   auto* split_cmd = cmd->add_subcommand("split", "train_test_split as datasets does it, saved as a DatasetDict folder");
   add_source(split_cmd, true);
-  split_cmd->add_option("--test-size", a->test_size, "fraction in (0, 1) or a row count")->required();
+  split_cmd->add_option("--test-size", a->test_size, "fraction in (0, 1) or a row count (default 0.25, or the rest)");
+  split_cmd->add_option("--train-size", a->train_size, "fraction in (0, 1) or a row count (default: the rest)");
+  split_cmd->add_option("--stratify-by-column", a->stratify, "ClassLabel column whose class shares both splits keep");
   split_cmd->add_option("--seed", a->seed, "seed of numpy's default_rng (default 0)");
   split_cmd->add_option("--out", a->out, "output folder")->required();
   auto* push_cmd = cmd->add_subcommand("push", "push_to_hub: Parquet shards under data/ and a dataset card, in one commit");
@@ -182,7 +186,12 @@ CUDDLE_CLI_COMMAND("dataset", [](CLI::App& app) {
       return 0;
     }
     if (split_cmd->parsed()) {
-      DatasetDict out = ds.train_test_split(a->test_size, a->seed);
+      datasets::TrainTestSplitOptions o;
+      o.test_size = a->test_size;
+      o.train_size = a->train_size;
+      o.seed = a->seed;
+      o.stratify_by_column = a->stratify;
+      DatasetDict out = ds.train_test_split(o);
       datasets::save_to_disk(out, a->out);
       std::cout << "train " << out["train"].num_rows() << " rows, test " << out["test"].num_rows() << " rows -> " << a->out << "\n";
       return 0;
