@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "cuddle/dataset_format.h"
 #include "cuddle/dataset_image.h"
 #include "cuddle/datasets.h"
 #include "test_util.h"
@@ -145,6 +146,40 @@ TEST(CastColumn, ConvertsOrNamesTheRow) {
   const std::string png = test::fixture("digits_imagefolder/train/0/0020.png");
   const Dataset images = Dataset::from_rows({Json{{"file", png}}}).cast_column("file", Feature::image());
   EXPECT_EQ(image_at(images, 0, "file").rgb, load_image(png).rgb);
+}
+
+TEST(Format, TensorsAsTheTorchFormatter) {
+  const Dataset ds = Dataset::from_rows({Json{{"x", 1}, {"f", 0.5}, {"ids", {1, 2}}, {"b", true}, {"t", "a"}},
+                                         Json{{"x", 2}, {"f", 1.5}, {"ids", {3, 4}}, {"b", false}, {"t", "b"}},
+                                         Json{{"x", 3}, {"f", 2.5}, {"ids", {5}}, {"b", true}, {"t", "c"}}});
+  TensorBatch batch = TensorView(ds, {"x", "f", "ids", "b"}).batch(0, 2);
+  ASSERT_EQ(batch.size(), 4u);
+  EXPECT_EQ(batch[0].second.dtype(), DType::I64);
+  EXPECT_EQ(batch[0].second.shape(), (Shape{2}));
+  EXPECT_EQ(batch[0].second.data<int64_t>()[1], 2);
+  EXPECT_EQ(batch[1].second.dtype(), DType::F32);  // float64 values become float32
+  EXPECT_EQ(batch[1].second.data<float>()[1], 1.5f);
+  EXPECT_EQ(batch[2].second.shape(), (Shape{2, 2}));
+  EXPECT_EQ(batch[2].second.data<int64_t>()[3], 4);
+  EXPECT_EQ(batch[3].second.dtype(), DType::Bool);
+  EXPECT_NE(test::error_of<ShapeError>([&] { to_tensors(ds, 1, 3, {"ids"}); }).find("different lengths"), std::string::npos);
+  EXPECT_NE(test::error_of<ShapeError>([&] { to_tensors(ds, 0, 1, {"t"}); }).find("column 't'"), std::string::npos);
+  EXPECT_NE(test::error_of<ShapeError>([&] { to_tensors(ds, 2, 4); }).find("out of range"), std::string::npos);
+}
+
+TEST(Format, TransformRunsOnRead) {
+  int calls = 0;
+  TransformedDataset t(indexed(10), [&](const arrow::Table& batch) {
+    ++calls;
+    std::vector<Json> rows;
+    for (const auto& v : Dataset(batch).column_values("idx")) rows.push_back(Json{{"square", v.get<int64_t>() * v.get<int64_t>()}});
+    return Dataset::from_rows(rows).table();
+  });
+  EXPECT_EQ(calls, 0);  // nothing runs until a row is read
+  EXPECT_EQ(t.row(7), (Json{{"square", 49}}));
+  EXPECT_EQ(t.batch(2, 5).num_rows, 3);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(t.dataset().column_names(), (std::vector<std::string>{"idx"}));
 }
 
 }  // namespace
