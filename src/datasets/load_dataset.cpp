@@ -186,9 +186,11 @@ DatasetDict load_folder(const std::string& folder, const LoadDatasetOptions& o) 
   return build(builder, files, tsv ? '\t' : ',');
 }
 
-// "org/name" or "name" that is not a local path: a Hub dataset repo id.
+// "org/name" or "name" that is not a local path: a Hub dataset repo id. A name ending in
+// a data file extension is a missing file, not a repo.
 bool looks_like_repo_id(const std::string& path) {
   if (path.empty() || path[0] == '/' || path[0] == '.' || path[0] == '~') return false;
+  if (!builder_of_extension(lower(fs::path(path).extension().string())).empty()) return false;
   return std::count(path.begin(), path.end(), '/') <= 1;
 }
 

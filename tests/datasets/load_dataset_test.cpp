@@ -133,6 +133,8 @@ TEST(LoadDataset, FolderFileAndGlob) {
   EXPECT_EQ(load_dataset(dir / "data/test.jsonl").splits[0].first, "train");
   EXPECT_EQ(load_dataset(dir / "data/t*.jsonl", "train").num_rows(), 3);
   LoadDatasetOptions o;
+  EXPECT_NE(test::error_of<IoError>([&] { load_dataset("missing/train.jsonl"); }).find("no such dataset folder, file"),
+            std::string::npos);
   o.data_dir = "data";
   o.data_files = {{"only", {"test.jsonl"}}};
   EXPECT_EQ(split_names(load_dataset(dir.path(), o)), (std::vector<std::string>{"only"}));
