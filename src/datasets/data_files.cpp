@@ -78,48 +78,47 @@ bool match_one(const std::string& pat, size_t pi, unsigned char c, size_t& next)
   return static_cast<unsigned char>(pat[pi]) == c;
 }
 
-// fnmatch of one path segment: '*' any run, '?' one character, [..] a class. Only the
-// last '*' is ever retried, so hostile patterns from a dataset card stay O(n * m).
-bool match_segment(const std::string& pat, const std::string& name) {
-  size_t pi = 0, ni = 0, star = std::string::npos, star_ni = 0;
-  while (ni < name.size()) {
+// Wildcard matching with only the last star ever retried, so hostile patterns from a
+// dataset card stay O(n * m). Shared by names (stars are '*') and paths (stars are "**"
+// segments): `is_star(pi)` tells a star element, `match(pi, si, next)` tries element pi on
+// subject item si and sets the element after it.
+template <class IsStar, class Match>
+bool wildcard_match(size_t pattern_size, size_t subject_size, IsStar is_star, Match match) {
+  size_t pi = 0, si = 0, star = std::string::npos, star_si = 0;
+  while (si < subject_size) {
     size_t next = 0;
-    if (pi < pat.size() && pat[pi] == '*') {
+    if (pi < pattern_size && is_star(pi)) {
       star = ++pi;
-      star_ni = ni;
-    } else if (pi < pat.size() && match_one(pat, pi, static_cast<unsigned char>(name[ni]), next)) {
+      star_si = si;
+    } else if (pi < pattern_size && match(pi, si, next)) {
       pi = next;
-      ++ni;
+      ++si;
     } else if (star != std::string::npos) {
       pi = star;
-      ni = ++star_ni;
+      si = ++star_si;
     } else {
       return false;
     }
   }
-  while (pi < pat.size() && pat[pi] == '*') ++pi;
-  return pi == pat.size();
+  while (pi < pattern_size && is_star(pi)) ++pi;
+  return pi == pattern_size;
 }
 
-// Path match: a "**" segment stands for any number of folders (none included); the same
-// last-wildcard backtracking over segments.
+// fnmatch of one path segment: '*' any run, '?' one character, [..] a class.
+bool match_segment(const std::string& pat, const std::string& name) {
+  return wildcard_match(
+      pat.size(), name.size(), [&](size_t pi) { return pat[pi] == '*'; },
+      [&](size_t pi, size_t ni, size_t& next) { return match_one(pat, pi, static_cast<unsigned char>(name[ni]), next); });
+}
+
+// Path match: a "**" segment stands for any number of folders (none included).
 bool match_path(const std::vector<std::string>& pat, const std::vector<std::string>& path) {
-  size_t pi = 0, qi = 0, star = std::string::npos, star_qi = 0;
-  while (qi < path.size()) {
-    if (pi < pat.size() && pat[pi] == "**") {
-      star = ++pi;
-      star_qi = qi;
-    } else if (pi < pat.size() && match_segment(pat[pi], path[qi])) {
-      ++pi, ++qi;
-    } else if (star != std::string::npos) {
-      pi = star;
-      qi = ++star_qi;
-    } else {
-      return false;
-    }
-  }
-  while (pi < pat.size() && pat[pi] == "**") ++pi;
-  return pi == pat.size();
+  return wildcard_match(
+      pat.size(), path.size(), [&](size_t pi) { return pat[pi] == "**"; },
+      [&](size_t pi, size_t qi, size_t& next) {
+        next = pi + 1;
+        return match_segment(pat[pi], path[qi]);
+      });
 }
 
 // Parts of `parts` (all but the last when `parents_only`) that start with `prefix`,
