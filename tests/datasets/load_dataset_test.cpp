@@ -210,6 +210,15 @@ TEST(ImageFolder, DecodesLazilyOnAccess) {
   EXPECT_NE(e.find("row 0 of column 'image'"), std::string::npos) << e;
 }
 
+TEST(ImageFolder, SurvivesSaveToDisk) {
+  Dataset ds = load_dataset(test::fixture("digits_imagefolder"), "validation[:3]");
+  test::TempDir dir;
+  save_to_disk(ds, dir / "saved");
+  Dataset back = load_from_disk(dir / "saved");
+  EXPECT_EQ(features_to_json(back.features()), features_to_json(ds.features()));
+  EXPECT_EQ(image_at(back, 2).rgb, image_at(ds, 2).rgb);
+}
+
 TEST(ImageFolder, FlatFolderHasNoLabels) {
   test::TempDir dir;
   fs::copy_file(test::fixture("digits_imagefolder/train/0/0020.png"), dir / "a.png");
