@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,9 +20,9 @@ using arrow::Json;
 
 // One feature as datasets spells it in dataset_info.json: Value(dtype), ClassLabel(names),
 // List(feature, length) (what datasets >= 4 writes; "Sequence" is read as List),
-// LargeList(feature) and a struct, written as a plain object of its fields.
+// LargeList(feature), Image() and a struct, written as a plain object of its fields.
 struct Feature {
-  enum class Kind { Value, ClassLabel, List, LargeList, Struct };
+  enum class Kind { Value, ClassLabel, List, LargeList, Struct, Image };
   Kind kind = Kind::Value;
   std::string dtype;                                   // Value: "int64", "float64", "string", ...
   std::vector<std::string> names;                      // ClassLabel
@@ -34,11 +35,14 @@ struct Feature {
   static Feature value(std::string dtype);
   static Feature class_label(std::vector<std::string> names);
   static Feature list(Feature item, int64_t length = -1);
+  // datasets' Image(): held as struct<bytes: binary, path: string> (a file path, or the
+  // encoded bytes), decoded only when a row is read for use (image_at in cuddle/dataset_image.h).
+  static Feature image();
 };
 using Features = std::vector<std::pair<std::string, Feature>>;
 
 // The Arrow type that holds a feature (ClassLabel: int64; List with a length:
-// fixed_size_list). Throws ShapeError for an unknown Value dtype.
+// fixed_size_list; Image: struct<bytes: binary, path: string>). Throws ShapeError for an unknown Value dtype.
 arrow::TypePtr feature_type(const Feature& f);
 // The feature datasets derives from an Arrow type (generate_from_arrow_type).
 Feature feature_from_type(const arrow::DataType& t);
@@ -62,6 +66,20 @@ struct MapOptions {
   bool batched = false;
   int64_t batch_size = 1000;  // batched only; <= 0: the whole dataset as one batch
   std::vector<std::string> remove_columns;
+  // datasets' num_proc, as threads: batches run concurrently (the function must be safe to
+  // call from several threads) and their outputs are joined in row order. <= 1: one thread.
+  int num_threads = 1;
+};
+
+// train_test_split's arguments as datasets takes them. A size in (0, 1) is a fraction
+// (test: ceil(size * n) rows, train: floor(size * n)), a whole number >= 1 a row count; an
+// absent one is the rest (test_size 0.25 when both are absent).
+struct TrainTestSplitOptions {
+  std::optional<double> test_size, train_size;
+  uint64_t seed = 0;
+  // A ClassLabel column: each class keeps its share in both splits (datasets' stratified
+  // split, after scikit-learn's StratifiedShuffleSplit).
+  std::string stratify_by_column;
 };
 
 class Dataset {
@@ -98,6 +116,9 @@ class Dataset {
   // unchanged columns keep their features. Throws ShapeError naming the batch whose
   // output has the wrong length or a column that does not exist.
   Dataset map(const std::function<arrow::Table(const arrow::Table& batch)>& fn, const MapOptions& options = {}) const;
+  // with_indices=True: `fn` also receives the row indices of the batch.
+  Dataset map_with_indices(const std::function<arrow::Table(const arrow::Table& batch, const std::vector<int64_t>& indices)>& fn,
+                           const MapOptions& options = {}) const;
   // The row form of map: `fn` returns an object of columns to add or replace.
   Dataset map_rows(const std::function<Json(const Json& row)>& fn, const std::vector<std::string>& remove_columns = {}) const;
 
@@ -119,11 +140,22 @@ class Dataset {
   // ceil(test_size * n) for 0 < test_size < 1, or test_size rows when >= 1;
   // test rows = permutation[:n_test], train rows = the rest. {"train", "test"}.
   DatasetDict train_test_split(double test_size, uint64_t seed) const;
+  // The general form: train_size, test_size, stratify_by_column. Throws ShapeError with
+  // datasets' reasons (sizes out of range, sizes adding up past the rows, an empty train
+  // split, a stratify column that is not a ClassLabel or a class with one row).
+  DatasetDict train_test_split(const TrainTestSplitOptions& options) const;
+  // The column's values converted to `feature` as datasets' cast_column: numbers between
+  // numeric types (a float to an integer only when whole), anything to string (Python's
+  // str), strings (by name) or integers (in range) to a ClassLabel, string paths to an
+  // Image. Throws ShapeError naming the row whose value does not convert.
+  Dataset cast_column(const std::string& name, const Feature& feature) const;
   // The column's distinct values, sorted as strings, become a ClassLabel; values become
   // their indices (int64), nulls stay null.
   Dataset class_encode_column(const std::string& name) const;
 
  private:
+  // Column `c` replaced by `array` (one chunk) holding `feature`.
+  Dataset replace_column(int c, arrow::ArrayPtr array, Feature feature) const;
   arrow::Table table_;
   Features features_;
 };

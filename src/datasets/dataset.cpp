@@ -187,11 +187,15 @@ Dataset Dataset::class_encode_column(const std::string& name) const {
     if (v.is_null()) b.append_null();
     else b.append_int(std::lower_bound(names.begin(), names.end(), python_str(v)) - names.begin());
   }
+  return replace_column(c, b.finish(), Feature::class_label(std::move(names)));
+}
+
+Dataset Dataset::replace_column(int c, arrow::ArrayPtr array, Feature feature) const {
   arrow::Table t = table_;
-  t.schema.fields[static_cast<size_t>(c)].type = arrow::int64();
-  t.columns[static_cast<size_t>(c)] = arrow::Column{arrow::int64(), {b.finish()}};
+  t.schema.fields[static_cast<size_t>(c)].type = array->type;
+  t.columns[static_cast<size_t>(c)] = arrow::Column{array->type, {std::move(array)}};
   Features f = features_;
-  f[static_cast<size_t>(c)].second = Feature::class_label(std::move(names));
+  f[static_cast<size_t>(c)].second = std::move(feature);
   return Dataset(std::move(t), std::move(f));
 }
 

@@ -1,6 +1,11 @@
 // Dataset.map: run a function over batches (or rows) and merge what it returns into the
 // dataset the way datasets does: removed columns go first, returned columns replace
 // those of the same name in place, new ones are appended.
+#include <atomic>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
 #include "cuddle/datasets.h"
 #include "cuddle/error.h"
 
@@ -71,15 +76,51 @@ void append_batch(arrow::Table& acc, const arrow::Table& b, int64_t first_row, b
 }  // namespace
 
 Dataset Dataset::map(const std::function<arrow::Table(const arrow::Table& batch)>& fn, const MapOptions& options) const {
+  return map_with_indices([&](const arrow::Table& batch, const std::vector<int64_t>&) { return fn(batch); }, options);
+}
+
+Dataset Dataset::map_with_indices(
+    const std::function<arrow::Table(const arrow::Table& batch, const std::vector<int64_t>& indices)>& fn,
+    const MapOptions& options) const {
   Dataset base = remove_columns(options.remove_columns);
   const int64_t n = num_rows();
   const int64_t step = !options.batched ? 1 : options.batch_size <= 0 ? std::max<int64_t>(n, 1) : options.batch_size;
-  arrow::Table out;
-  for (int64_t b = 0; b < n; b += step) {
+  const int64_t num_batches = (n + step - 1) / step;
+  std::vector<arrow::Table> outputs(static_cast<size_t>(num_batches));
+  auto run = [&](int64_t k) {
+    const int64_t b = k * step, e = std::min(n, b + step);
+    std::vector<int64_t> indices(static_cast<size_t>(e - b));
+    std::iota(indices.begin(), indices.end(), b);
     // The function sees every input column, removed ones included, as in datasets.
-    arrow::Table batch = arrow::slice_rows(table_, b, std::min(n, b + step));
-    append_batch(out, fn(batch), b, b == 0);
+    outputs[static_cast<size_t>(k)] = fn(arrow::slice_rows(table_, b, e), indices);
+  };
+  const int threads = static_cast<int>(std::min<int64_t>(std::max(options.num_threads, 1), num_batches));
+  if (threads <= 1) {
+    for (int64_t k = 0; k < num_batches; ++k) run(k);
+  } else {
+    // num_proc as threads: batches handed out in order; the first failure is rethrown
+    // (the others stop taking batches).
+    std::atomic<int64_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&] {
+        for (int64_t k; (k = next++) < num_batches;) {
+          try {
+            run(k);
+          } catch (...) {
+            std::lock_guard<std::mutex> lock(failure_mutex);
+            if (!failure) failure = std::current_exception();
+            next = num_batches;
+          }
+        }
+      });
+    for (auto& th : pool) th.join();
+    if (failure) std::rethrow_exception(failure);
   }
+  arrow::Table out;
+  for (int64_t k = 0; k < num_batches; ++k) append_batch(out, outputs[static_cast<size_t>(k)], k * step, k == 0);
   return merge_outputs(base, out);
 }
 

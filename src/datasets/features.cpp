@@ -33,6 +33,12 @@ Feature Feature::list(Feature item, int64_t length) {
   return f;
 }
 
+Feature Feature::image() {
+  Feature f;
+  f.kind = Kind::Image;
+  return f;
+}
+
 namespace {
 
 // datasets' dtype names, which are pyarrow's except for the float and date types.
@@ -87,6 +93,8 @@ TypePtr feature_type(const Feature& f) {
       for (const auto& [name, sub] : f.fields) fields.push_back(arrow::Field{name, feature_type(*sub), true, {}});
       return arrow::struct_(std::move(fields));
     }
+    case Feature::Kind::Image:
+      return arrow::struct_({arrow::Field{"bytes", arrow::binary(), true, {}}, arrow::Field{"path", arrow::utf8(), true, {}}});
   }
   return arrow::null_type();
 }
@@ -129,6 +137,8 @@ Json feature_to_json(const Feature& f) {
       for (const auto& [name, sub] : f.fields) j[name] = feature_to_json(*sub);
       return j;
     }
+    // datasets leaves out fields at their defaults (mode=None, decode=True, id=None).
+    case Feature::Kind::Image: return Json{{"_type", "Image"}};
   }
   return nullptr;
 }
@@ -175,6 +185,10 @@ Feature feature_from_json(const Json& j, const std::string& where, int depth) {
       fail("ClassLabel without names or num_classes");
     }
     return Feature::class_label(std::move(names));
+  }
+  if (kind == "Image") {
+    if (j.contains("decode") && j["decode"] == false) fail("Image(decode=False) is not supported");
+    return Feature::image();
   }
   if (kind == "List" || kind == "LargeList" || kind == "Sequence") {
     if (!j.contains("feature")) fail(kind + " without a feature");

@@ -51,7 +51,33 @@ TEST(DatasetCli, BadInputIsOneErrorAndNonZeroExit) {
   EXPECT_NE(r.err.find("bad.csv: line 3: expected 2 fields, saw 1"), std::string::npos) << r.err;
   r = test::run_cli({"dataset", "split", test::fixture("tabular/topics.arrow"), "--test-size", "2000", "--out", dir / "o"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("train split would be empty"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("should be either positive and smaller than the number of rows"), std::string::npos) << r.err;
   r = test::run_cli({"dataset", "head", dir / "split-missing", "--split", "x"});
   EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST(DatasetCli, ImageFolderAndSplitExpressions) {
+  const std::string src = test::fixture("digits_imagefolder");
+  auto r = test::run_cli({"dataset", "info", src, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json info = Json::parse(r.out);
+  EXPECT_EQ(info["splits"]["train"]["num_rows"], 50);
+  EXPECT_EQ(info["splits"]["validation"]["features"]["label"]["names"].size(), 10u);
+  r = test::run_cli({"dataset", "head", src, "--split", "validation[:10%]+train[-2:]", "-n", "10", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<int64_t> labels;
+  for (size_t pos = 0, nl; (nl = r.out.find('\n', pos)) != std::string::npos; pos = nl + 1)
+    labels.push_back(Json::parse(r.out.substr(pos, nl - pos))["label"].get<int64_t>());
+  EXPECT_EQ(labels, (std::vector<int64_t>{0, 0, 0, 0, 0, 9, 9}));
+  test::TempDir dir;
+  r = test::run_cli({"dataset", "split", src, "--split", "train", "--test-size", "0.2", "--stratify-by-column", "label",
+                     "--out", dir / "s"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  DatasetDict dd = load_dataset_dict_from_disk(dir / "s");
+  std::vector<int64_t> per_class(10, 0);
+  for (const auto& v : dd["test"].column_values("label")) ++per_class[static_cast<size_t>(v.get<int64_t>())];
+  EXPECT_EQ(per_class, std::vector<int64_t>(10, 1));  // 10 test rows, one of each digit
+  r = test::run_cli({"dataset", "head", src, "--split", "train[:101%]"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("split 'train[:101%]'"), std::string::npos) << r.err;
 }
