@@ -5,7 +5,10 @@
 namespace cuddle::peft {
 
 SavedModule::SavedModule(std::string p, nn::Module& m) : path(std::move(p)), module(m) {
-  for (const auto& slot : module.named_parameters()) original[slot.name] = *slot.tensor;
+  for (const auto& slot : module.named_parameters()) {
+    original[slot.name] = *slot.tensor;
+    order.push_back(slot.name);
+  }
 }
 
 void SavedModule::show(const std::string& name) {

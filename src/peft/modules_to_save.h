@@ -3,6 +3,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cuddle/nn.h"
 
@@ -12,6 +13,7 @@ struct SavedModule {
   SavedModule(std::string path, nn::Module& module);
   std::string path;
   nn::Module& module;
+  std::vector<std::string> order;  // local parameter names in the module's registration order
   std::map<std::string, Tensor> original;                            // local name -> tensor
   std::map<std::string, std::map<std::string, Tensor>> copies;       // adapter -> local name -> tensor
   // Puts adapter `name`'s copy (or the original when it has none, or name is "") into the

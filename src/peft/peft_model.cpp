@@ -119,8 +119,10 @@ void PeftModel::delete_adapter(const std::string& name) {
 // Routes every layer to the active adapter and sets what trains.
 void PeftModel::apply_active() {
   for (auto& [path, layer] : layers_) layer->active_name = layer->adapters.contains(active_) ? active_ : "";
-  for (auto& [path, saved] : saved_) saved->show(active_);
+  // Marked first: a tensor's autograd state is made when it first requires grad, and the
+  // module's slot must hold a handle that shares it.
   set_trainable(trainable_);
+  for (auto& [path, saved] : saved_) saved->show(active_);
 }
 
 void PeftModel::set_trainable(bool on) {
@@ -169,7 +171,7 @@ std::vector<training::Parameter> PeftModel::trainable_parameters() const {
       for (const auto& [name, w] : it->second->adapters) add(w.B);
     } else if (auto s = saved_.find(path); s != saved_.end()) {
       for (const auto& [name, copy] : s->second->copies)
-        for (const auto& [local, t] : copy) add(t);
+        for (const auto& local : s->second->order) add(copy.at(local));
     } else if (auto* linear = dynamic_cast<nn::Linear*>(module)) {
       add(linear->bias);
     }
