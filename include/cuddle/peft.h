@@ -216,6 +216,14 @@ PeftModel get_peft_model(std::shared_ptr<PreTrainedModel> model, const LoraConfi
 // Folder with adapter_config.json (a PEFT adapter rather than a model).
 bool is_adapter_dir(const std::string& dir);
 
+// PeftModel::from_pretrained for a caller that keeps owning `model` (a pipeline's loader):
+// the adapter is installed in the model's layers for inference and stays there.
+void apply_adapter(PreTrainedModel& model, const std::string& adapter_dir_or_repo, const std::string& revision = "main");
+
+// The base model an adapter folder names (base_model_name_or_path), resolved to a folder
+// (Hub repo ids through the cache at the config's revision). Throws when it names none.
+std::string adapter_base_dir(const std::string& adapter_dir);
+
 // A merged full model folder: config.json of the base, model.safetensors, and the base
 // folder's tokenizer / processor files, loadable by load_model and `cuddle pipeline`.
 void save_merged_model(const PreTrainedModel& merged, const std::string& base_dir, const std::string& out_dir);

@@ -185,12 +185,26 @@ PeftModel PeftModel::from_pretrained(std::shared_ptr<PreTrainedModel> base, cons
   return m;
 }
 
+std::string adapter_base_dir(const std::string& adapter_dir) {
+  const LoraConfig cfg = LoraConfig::from_pretrained(adapter_dir);
+  if (cfg.base_model_name_or_path.empty())
+    throw FormatError(adapter_dir + "/adapter_config.json: base_model_name_or_path is null; give the base model "
+                                    "explicitly (--model BASE --adapter " + adapter_dir + ")");
+  return resolve(cfg.base_model_name_or_path, cfg.revision.empty() ? "main" : cfg.revision);
+}
+
+void apply_adapter(PreTrainedModel& model, const std::string& adapter_dir_or_repo, const std::string& revision) {
+  // Not owned: the PeftModel goes away, the adapter layers it installed stay in the model.
+  std::shared_ptr<PreTrainedModel> view(&model, [](PreTrainedModel*) {});
+  AdapterLoadOptions options;
+  options.revision = revision;
+  PeftModel::from_pretrained(view, adapter_dir_or_repo, options);
+}
+
 PeftModel PeftModel::from_pretrained(const std::string& adapter_dir_or_repo, const LoadOptions& options) {
   const std::string dir = resolve(adapter_dir_or_repo, options.revision);
   const LoraConfig cfg = LoraConfig::from_pretrained(dir);
-  if (cfg.base_model_name_or_path.empty())
-    throw FormatError(dir + "/adapter_config.json: base_model_name_or_path is null; give the base model explicitly");
-  const std::string base_dir = resolve(cfg.base_model_name_or_path, cfg.revision.empty() ? "main" : cfg.revision);
+  const std::string base_dir = adapter_base_dir(dir);
   const auto task = task_for(cfg.task_type);
   std::shared_ptr<PreTrainedModel> base =
       task ? load_model(base_dir, *task) : load_model_from_architectures(base_dir);
