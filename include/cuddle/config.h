@@ -36,6 +36,9 @@ struct ModelConfig {
 // for malformed JSON, wrong value types or an unsupported model_type (naming the file,
 // the key and the supported types).
 std::shared_ptr<const ModelConfig> load_config(const std::string& dir_or_file);
+// The same from a document already in memory (a config edited before training); `path`
+// names it in error messages and becomes ModelConfig::path.
+std::shared_ptr<const ModelConfig> parse_config(const nlohmann::json& doc, const std::string& path);
 
 // transformers' AutoConfig: load_config of a model folder or of a Hub repo id resolved
 // through the huggingface_hub cache at `revision` (hub::resolve_pretrained).

@@ -3,6 +3,7 @@
 // hidden_states.0 (embeddings) .. hidden_states.L, last_hidden_state, pooler_output, logits,
 // start_logits, end_logits (docs/models.md).
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -83,6 +84,10 @@ class PreTrainedModel : public nn::Module {
     std::set<std::string> module_keys;
   };
   void load_weights(const SafetensorsCheckpoint& checkpoint, const Prefilled& prefilled = {});
+  // The module keys `checkpoint` does not provide after the same adaptations (tied copies
+  // excluded): what from_pretrained reports as newly initialised, e.g. a classifier head
+  // on top of a base checkpoint.
+  std::set<std::string> keys_missing_from(const SafetensorsCheckpoint& checkpoint);
   // Tied parameters: module key -> the key it shares storage with.
   const std::map<std::string, std::string>& tied() const { return tied_; }
 
@@ -95,6 +100,8 @@ class PreTrainedModel : public nn::Module {
   // adaptation), before strict loading: a model drops optional parts the checkpoint
   // lacks here (a base model's pooler when loaded from an MLM checkpoint).
   virtual void drop_absent_optional_parts(const std::set<std::string>& provided) {}
+  std::function<std::string(const std::string&)> key_adapter(const SafetensorsCheckpoint& checkpoint,
+                                                              const Prefilled& prefilled);
   // Tied parameters: module key -> key it shares storage with.
   std::map<std::string, std::string> tied_;
   // Older names of this model's own keys: checkpoint key -> module key.
@@ -131,6 +138,7 @@ class TextImageEmbedder {
 // Builds the model for `task` (nullopt: the class config.json's architectures[0] names) of a
 // model folder without loading weights: for loaders that fill some themselves (src/quant).
 std::unique_ptr<PreTrainedModel> create_model(const std::string& dir, std::optional<ModelTask> task);
+std::unique_ptr<PreTrainedModel> create_model(std::shared_ptr<const ModelConfig> config, std::optional<ModelTask> task);
 // Builds the model for `task` from a model folder (config.json + model.safetensors or a
 // sharded index) and loads its weights. Throws with the file named when config.json is
 // missing, the model_type is not supported, or weights are missing / unexpected /
@@ -164,6 +172,21 @@ using AutoModelForZeroShotImageClassification = AutoModelFor<ModelTask::ZeroShot
 // Decoder-only language models (GPT2LMHeadModel, LlamaForCausalLM, ...); they also implement
 // CausalLM (cuddle/causal_lm.h), which generation runs on.
 using AutoModelForCausalLM = AutoModelFor<ModelTask::CausalLM>;
+
+// Fresh values, as transformers' _init_weights gives them, for the parameters named in
+// `keys` (every parameter when empty); src/models/init_weights.cpp has the rules. Draws
+// from the seeded generator of cuddle/random.h.
+void init_weights(PreTrainedModel& model, const std::set<std::string>& keys = {});
+
+// The weights save_pretrained writes: every parameter except tied copies, contiguous.
+NamedTensors state_dict(PreTrainedModel& model);
+// transformers' save_pretrained: DIR/model.safetensors (sharded past 5 GiB) and
+// DIR/config.json (the model's config with architectures, id2label / label2id and dtype),
+// both written atomically.
+void save_pretrained(PreTrainedModel& model, const std::string& dir);
+// Copies a model folder's other files (tokenizer, processor and generation configs) from
+// `from` to `to`: everything but weights, config.json and README.md.
+void copy_companion_files(const std::string& from, const std::string& to);
 
 // Every architecture name the registry knows, e.g. "RobertaForMaskedLM".
 std::vector<std::string> supported_architectures();

@@ -11,6 +11,14 @@ namespace cuddle {
 void manual_seed(uint64_t seed);
 // The next stream id (thread-safe).
 uint64_t next_random_stream();
+// Where the sequence of streams stands: what a checkpoint saves so a resumed run draws
+// the same dropout masks as an uninterrupted one.
+struct RandomState {
+  uint64_t seed = 0;
+  uint64_t counter = 0;  // streams handed out since manual_seed
+};
+RandomState random_state();
+void set_random_state(const RandomState& state);
 // A uniform float in [0, 1) for element `index` of `stream`.
 float uniform_at(uint64_t stream, uint64_t index);
 

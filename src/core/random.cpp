@@ -22,6 +22,13 @@ void manual_seed(uint64_t seed) {
   g_counter.store(0);
 }
 
+RandomState random_state() { return {g_seed.load(), g_counter.load()}; }
+
+void set_random_state(const RandomState& state) {
+  g_seed.store(state.seed);
+  g_counter.store(state.counter);
+}
+
 uint64_t next_random_stream() { return mix(g_seed.load() ^ mix(g_counter.fetch_add(1))); }
 
 float uniform_at(uint64_t stream, uint64_t index) {

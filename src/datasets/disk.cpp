@@ -6,7 +6,7 @@
 // A DatasetDict is dataset_dict.json ({"splits": [...]}) plus one such folder per split.
 #include <filesystem>
 
-#include "atomic_write.h"
+#include "io/atomic_file.h"
 #include "cuddle/datasets.h"
 #include "cuddle/error.h"
 #include "cuddle/mapped_file.h"
@@ -64,7 +64,7 @@ void save_to_disk(const Dataset& ds, const std::string& dir) {
   make_dir(dir);
   Json features = features_to_json(ds.features());
   std::string data = arrow::serialize_ipc_stream(table_with_features(ds));
-  datasets_detail::write_file_atomic(dir + "/" + kDataFile, data);
+  io::write_file_atomic(dir + "/" + kDataFile, data);
   // Keys in datasets' order: dataset_info.json sorts its top level, state.json all keys.
   Json info = Json::object();
   info["citation"] = "";
@@ -72,7 +72,7 @@ void save_to_disk(const Dataset& ds, const std::string& dir) {
   info["features"] = features;
   info["homepage"] = "";
   info["license"] = "";
-  datasets_detail::write_file_atomic(dir + "/dataset_info.json", info.dump(2));
+  io::write_file_atomic(dir + "/dataset_info.json", info.dump(2));
   Json state = Json::object();
   state["_data_files"] = Json::array({Json{{"filename", kDataFile}}});
   state["_fingerprint"] = hex64(fnv1a(data));
@@ -81,7 +81,7 @@ void save_to_disk(const Dataset& ds, const std::string& dir) {
   state["_format_type"] = nullptr;
   state["_output_all_columns"] = false;
   state["_split"] = nullptr;
-  datasets_detail::write_file_atomic(dir + "/state.json", state.dump(2));
+  io::write_file_atomic(dir + "/state.json", state.dump(2));
 }
 
 Dataset load_from_disk(const std::string& dir) {
@@ -125,7 +125,7 @@ void save_to_disk(const DatasetDict& dd, const std::string& dir) {
     save_to_disk(ds, dir + "/" + name);
     splits.push_back(name);
   }
-  datasets_detail::write_file_atomic(dir + "/dataset_dict.json", Json{{"splits", splits}}.dump());
+  io::write_file_atomic(dir + "/dataset_dict.json", Json{{"splits", splits}}.dump());
 }
 
 DatasetDict load_dataset_dict_from_disk(const std::string& dir) {

@@ -3,7 +3,7 @@
 // starts at offset 0 as the format expects.
 #include "File_generated.h"
 #include "Message_generated.h"
-#include "atomic_write.h"
+#include "io/atomic_file.h"
 #include "cuddle/error.h"
 #include "ipc_schema.h"
 
@@ -113,7 +113,7 @@ std::string serialize_ipc_stream(const Table& t, int64_t max_batch_rows) {
 }
 
 void write_ipc_stream(const Table& t, const std::string& path, int64_t max_batch_rows) {
-  datasets_detail::write_file_atomic(path, serialize_ipc_stream(t, max_batch_rows));
+  io::write_file_atomic(path, serialize_ipc_stream(t, max_batch_rows));
 }
 
 void write_ipc_file(const Table& t, const std::string& path, int64_t max_batch_rows) {
@@ -132,7 +132,7 @@ void write_ipc_file(const Table& t, const std::string& path, int64_t max_batch_r
   int32_t footer_len = static_cast<int32_t>(b.GetSize());
   out.append(reinterpret_cast<const char*>(&footer_len), 4);
   out.append("ARROW1", 6);
-  datasets_detail::write_file_atomic(path, out);
+  io::write_file_atomic(path, out);
 }
 
 }  // namespace cuddle::arrow

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "atomic_write.h"
+#include "io/atomic_file.h"
 #include "cuddle/arrow.h"
 #include "cuddle/error.h"
 #include "parquet_types.h"
@@ -306,7 +306,7 @@ std::string serialize_parquet(const Table& t, const ParquetWriteOptions& options
 }
 
 void write_parquet(const Table& t, const std::string& path, const ParquetWriteOptions& options) {
-  datasets_detail::write_file_atomic(path, serialize_parquet(t, options));
+  io::write_file_atomic(path, serialize_parquet(t, options));
 }
 
 }  // namespace cuddle::arrow

@@ -1,6 +1,6 @@
 // Text writers: JSON Lines (datasets' to_json: one object a line) and CSV (to_csv without
 // the index: header, minimal quoting, empty fields for nulls).
-#include "atomic_write.h"
+#include "io/atomic_file.h"
 #include "cuddle/datasets.h"
 #include "python_text.h"
 
@@ -12,7 +12,7 @@ void write_json_lines(const Dataset& ds, const std::string& path) {
     out += ds.row(i).dump(-1, ' ', false, Json::error_handler_t::replace);
     out += '\n';
   }
-  datasets_detail::write_file_atomic(path, out);
+  io::write_file_atomic(path, out);
 }
 
 namespace {
@@ -55,7 +55,7 @@ void write_csv(const Dataset& ds, const std::string& path) {
     }
     out += '\n';
   }
-  datasets_detail::write_file_atomic(path, out);
+  io::write_file_atomic(path, out);
 }
 
 }  // namespace cuddle::datasets

@@ -85,9 +85,15 @@ std::shared_ptr<const ModelConfig> load_config(const std::string& dir_or_file) {
     throw IoError(path + ": cannot read the model config (a model folder needs config.json)");
   std::stringstream ss;
   ss << in.rdbuf();
-  auto raw = std::make_shared<nlohmann::json>(nlohmann::json::parse(ss.str(), nullptr, false));
-  if (raw->is_discarded() || !raw->is_object())
+  const nlohmann::json doc = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
     throw FormatError(path + ": not a JSON object");
+  return parse_config(doc, path);
+}
+
+std::shared_ptr<const ModelConfig> parse_config(const nlohmann::json& doc, const std::string& path) {
+  if (!doc.is_object()) throw FormatError(path + ": not a JSON object");
+  auto raw = std::make_shared<nlohmann::json>(doc);
   models::ConfigReader reader(*raw, path);
   const std::string type = reader.string("model_type", "");
   if (type.empty()) reader.fail("model_type", "the model family name (e.g. \"bert\")");

@@ -1,5 +1,6 @@
 // PreTrainedModel::load_weights: the key adaptations transformers' from_pretrained makes,
 // in front of the strict nn::load_state_dict.
+#include <functional>
 #include <set>
 
 #include "cuddle/models.h"
@@ -21,7 +22,9 @@ bool any_starts_with(const std::vector<std::string>& keys, const std::string& pr
 }
 }  // namespace
 
-void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint, const Prefilled& prefilled) {
+// The checkpoint-key -> module-key mapping load_weights applies ("" = dropped).
+std::function<std::string(const std::string&)> PreTrainedModel::key_adapter(const SafetensorsCheckpoint& checkpoint,
+                                                                            const Prefilled& prefilled) {
   std::set<std::string> expected;
   std::vector<std::string> model_keys;
   for (const auto& slot : named_parameters()) {
@@ -32,7 +35,8 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint, cons
   const bool model_prefixed = any_starts_with(model_keys, prefix);
   const bool ckpt_prefixed = any_starts_with(checkpoint.names(), prefix);
 
-  auto rename = [&](const std::string& name) -> std::string {
+  // Captures by value: the lambda outlives this call.
+  auto rename = [=, this](const std::string& name) -> std::string {
     if (prefilled.checkpoint_keys.count(name)) return "";
     std::string key = modern_name(name);
     if (auto a = aliases_.find(key); a != aliases_.end()) key = a->second;
@@ -55,6 +59,21 @@ void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint, cons
         if (key.starts_with(other) || (prefix + key).starts_with(other)) return std::string();
     return key;
   };
+  return rename;
+}
+
+std::set<std::string> PreTrainedModel::keys_missing_from(const SafetensorsCheckpoint& checkpoint) {
+  const auto rename = key_adapter(checkpoint, {});
+  std::set<std::string> provided;
+  for (const auto& name : checkpoint.names()) provided.insert(rename(name));
+  std::set<std::string> missing;
+  for (const auto& slot : named_parameters())
+    if (!provided.count(slot.name) && !tied_.count(slot.name)) missing.insert(slot.name);
+  return missing;
+}
+
+void PreTrainedModel::load_weights(const SafetensorsCheckpoint& checkpoint, const Prefilled& prefilled) {
+  const auto rename = key_adapter(checkpoint, prefilled);
   std::set<std::string> provided;
   for (const auto& name : checkpoint.names()) provided.insert(rename(name));
   provided.insert(prefilled.module_keys.begin(), prefilled.module_keys.end());

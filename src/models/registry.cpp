@@ -77,7 +77,11 @@ std::unique_ptr<PreTrainedModel> build(std::shared_ptr<const ModelConfig> config
 }  // namespace
 
 std::unique_ptr<PreTrainedModel> create_model(const std::string& dir, std::optional<ModelTask> task) {
-  auto config = load_config(dir);
+  return create_model(load_config(dir), task);
+}
+
+std::unique_ptr<PreTrainedModel> create_model(std::shared_ptr<const ModelConfig> config,
+                                              std::optional<ModelTask> task) {
   const auto& family = models::family_for(config->model_type, config->path);
   if (task) return build(config, family, *task);
   if (config->architectures.empty())

@@ -1,11 +1,11 @@
 // Loading a model folder quantized (saved so, or quantized while loading) and saving one
 // as transformers saves bitsandbytes models.
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cuddle/error.h"
 #include "cuddle/quant.h"
+#include "io/atomic_file.h"
 #include "io/json_file.h"
 
 namespace cuddle::quant {
@@ -27,30 +27,6 @@ std::unique_ptr<PreTrainedModel> load_quantized_model(const std::string& dir, st
   return model;
 }
 
-namespace {
-// Temporary sibling renamed into place: a reader never sees half a config.json.
-void write_text_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!(f << text)) throw IoError(tmp + ": cannot write");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw IoError(path + ": cannot rename the temporary file into place: " + ec.message());
-}
-
-// The folder's other files (tokenizer, processor configs, README) travel with the weights.
-void copy_companions(const std::string& from, const std::string& to) {
-  for (const auto& entry : fs::directory_iterator(from)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = entry.path().filename().string();
-    if (name == "config.json" || name.ends_with(".safetensors") || name == "model.safetensors.index.json") continue;
-    fs::copy_file(entry.path(), fs::path(to) / name, fs::copy_options::overwrite_existing);
-  }
-}
-}  // namespace
-
 void save_quantized(PreTrainedModel& model, const BitsAndBytesConfig& config, const std::string& source_dir,
                     const std::string& out_dir) {
   config.validate();
@@ -61,8 +37,8 @@ void save_quantized(PreTrainedModel& model, const BitsAndBytesConfig& config, co
   save_safetensors_checkpoint(out_dir, quantized_state_dict(model, skip), uint64_t{5} << 30);
   nlohmann::json cfg = io::read_json_file((fs::path(source_dir) / "config.json").string());
   cfg["quantization_config"] = nlohmann::json::parse(config.to_json());
-  write_text_atomic((fs::path(out_dir) / "config.json").string(), cfg.dump(2) + "\n");
-  copy_companions(source_dir, out_dir);
+  io::write_file_atomic((fs::path(out_dir) / "config.json").string(), cfg.dump(2) + "\n");
+  copy_companion_files(source_dir, out_dir);
 }
 
 }  // namespace cuddle::quant

@@ -1,4 +1,4 @@
-#include "atomic_write.h"
+#include "io/atomic_file.h"
 
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 
 #include "cuddle/error.h"
 
-namespace cuddle::datasets_detail {
+namespace cuddle::io {
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
   std::string tmp = path + ".tmp-XXXXXX";
@@ -24,7 +24,8 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
       if (n <= 0) throw IoError(path + ": write failed: " + std::strerror(errno));
       done += static_cast<size_t>(n);
     }
-    int rc = ::fchmod(fd, 0644) | ::close(fd);
+    // fsync before the rename: after a crash the new name never points at missing data.
+    int rc = ::fchmod(fd, 0644) | ::fsync(fd) | ::close(fd);
     fd = -1;
     if (rc != 0) throw IoError(path + ": cannot finish writing: " + std::strerror(errno));
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
@@ -36,4 +37,4 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   }
 }
 
-}  // namespace cuddle::datasets_detail
+}  // namespace cuddle::io

@@ -1,0 +1,91 @@
+// What transformers' example scripts (run_classification.py, run_ner.py) do before the
+// Trainer runs: a model for the task with its head kept or sized from the data's labels,
+// labels mapped to ids, texts tokenised into model-input columns (docs/trainer.md).
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cuddle/datasets.h"
+#include "cuddle/models.h"
+#include "cuddle/tokenizer.h"
+#include "cuddle/trainer.h"
+
+namespace cuddle::training {
+
+// The labels of a classification run, in id order.
+struct LabelSet {
+  std::vector<std::string> names;
+  bool from_model = false;  // the model's own head and label2id decide the ids
+  int64_t id_of(const std::string& label) const;  // -1 when unknown
+};
+
+// run_classification.py's rule: a model whose config.json names a head for `task` with
+// real label names keeps its label2id (every training label must be in it); a head with
+// the placeholder names LABEL_0.. of the right size, or no head at all, gets the training
+// labels' distinct values, sorted (numerically for integers). Empty labels are an Error.
+LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datasets::Dataset& train,
+                       const std::string& label_column);
+
+// The model to fine-tune: config.json with num_labels / id2label / label2id set from
+// `labels` (unless they came from the model), its weights from model.safetensors where
+// the folder has them; what the checkpoint lacks (a new head, or everything for a
+// config-only folder) initialised as transformers does. Prints nothing; returns the keys
+// that were newly initialised in `initialised` when given.
+std::unique_ptr<PreTrainedModel> model_for_training(const std::string& model_dir, ModelTask task,
+                                                    const LabelSet* labels,
+                                                    std::vector<std::string>* initialised = nullptr);
+
+struct TextTaskOptions {
+  // Joined with a space into one text per row, as run_classification.py joins
+  // --text_column_names; empty: "text", else "sentence".
+  std::vector<std::string> text_columns;
+  std::string label_column = "label";
+  int64_t max_seq_length = 128;
+  bool pad_to_max_length = true;  // run_classification.py's default; false: pad per batch
+};
+
+// The dataset's texts tokenised (truncated to max_seq_length) into input_ids /
+// attention_mask (/ token_type_ids when the tokenizer makes them) and the labels mapped to
+// ids in a "label" column. `split` names the dataset in errors: a missing column, a label
+// not in `labels` (with its row), an empty text column.
+datasets::Dataset tokenize_for_sequence_classification(const AutoTokenizer& tokenizer, const datasets::Dataset& ds,
+                                                       const TextTaskOptions& options, const LabelSet& labels,
+                                                       const std::string& split);
+
+}  // namespace cuddle::training
+
+namespace cuddle::training {
+
+// The example scripts' own arguments (ModelArguments / DataTrainingArguments of
+// run_classification.py), settable by name like TrainingArguments.
+struct TaskArguments {
+  std::string task;  // text-classification
+  std::string model_name_or_path;
+  std::string model_revision = "main";
+  std::string train_file, validation_file, test_file, dataset_name;
+  std::vector<std::string> text_column_names;
+  std::string label_column_name = "label";
+  int64_t max_seq_length = 128;
+  bool pad_to_max_length = true;
+  std::vector<std::string> metric_name;  // empty: the task's default
+  std::optional<int64_t> early_stopping_patience;
+  double early_stopping_threshold = 0.0;
+  std::optional<int64_t> max_train_samples, max_eval_samples, max_predict_samples;
+
+  // `name` as the scripts spell it (model / model_name_or_path, text_column_name(s)); an
+  // unknown name is an Error.
+  void set(const std::string& name, const Json& value);
+  static bool has_field(const std::string& name);
+};
+
+// What `cuddle train TASK` does, as run_classification.py: load the data files, map the
+// labels, build the model, tokenise, train / evaluate / predict as the do_* flags say
+// (training when neither is given but a train file is), save the model, metrics,
+// state and the model card in output_dir. Refuses an output_dir that holds a previous run
+// unless overwrite_output_dir or resume_from_checkpoint. Returns the process exit code.
+int run_task(TaskArguments task, TrainingArguments args);
+
+}  // namespace cuddle::training

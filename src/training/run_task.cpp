@@ -1,0 +1,227 @@
+// `cuddle train TASK`: the flow of transformers' run_classification.py around the Trainer.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cuddle/collators.h"
+#include "cuddle/error.h"
+#include "cuddle/hub.h"
+#include "cuddle/train_tasks.h"
+#include "io/atomic_file.h"
+
+namespace cuddle::training {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using TA = TaskArguments;
+
+std::vector<std::string> split_list(const Json& v) {
+  std::vector<std::string> out;
+  if (v.is_array()) {
+    for (const auto& e : v) out.push_back(e.get<std::string>());
+    return out;
+  }
+  const std::string s = v.get<std::string>();
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = std::min(s.find(',', start), s.size());
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+int64_t as_int(const Json& v, const std::string& name) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_string()) {
+    const Json p = Json::parse(v.get<std::string>(), nullptr, false);
+    if (!p.is_discarded() && p.is_number_integer()) return p.get<int64_t>();
+  }
+  throw Error("argument " + name + ": " + v.dump() + " is not an integer");
+}
+
+bool as_bool(const Json& v, const std::string& name) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s == "true" || s == "True" || s == "1") return true;
+    if (s == "false" || s == "False" || s == "0") return false;
+  }
+  throw Error("argument " + name + ": " + v.dump() + " is not true or false");
+}
+
+const std::map<std::string, std::function<void(TA&, const Json&, const std::string&)>>& task_fields() {
+  using F = std::function<void(TA&, const Json&, const std::string&)>;
+  auto str = [](std::string TA::*m) -> F { return [m](TA& a, const Json& v, const std::string&) { a.*m = v.get<std::string>(); }; };
+  static const std::map<std::string, F> table = {
+      {"task", str(&TA::task)},
+      {"model", str(&TA::model_name_or_path)},
+      {"model_name_or_path", str(&TA::model_name_or_path)},
+      {"model_revision", str(&TA::model_revision)},
+      {"revision", str(&TA::model_revision)},
+      {"train_file", str(&TA::train_file)},
+      {"validation_file", str(&TA::validation_file)},
+      {"test_file", str(&TA::test_file)},
+      {"dataset_name", str(&TA::dataset_name)},
+      {"text_column_name", [](TA& a, const Json& v, const std::string&) { a.text_column_names = split_list(v); }},
+      {"text_column_names", [](TA& a, const Json& v, const std::string&) { a.text_column_names = split_list(v); }},
+      {"label_column_name", str(&TA::label_column_name)},
+      {"max_seq_length", [](TA& a, const Json& v, const std::string& n) { a.max_seq_length = as_int(v, n); }},
+      {"pad_to_max_length", [](TA& a, const Json& v, const std::string& n) { a.pad_to_max_length = as_bool(v, n); }},
+      {"metric_name", [](TA& a, const Json& v, const std::string&) { a.metric_name = split_list(v); }},
+      {"early_stopping_patience",
+       [](TA& a, const Json& v, const std::string& n) { a.early_stopping_patience = as_int(v, n); }},
+      {"early_stopping_threshold",
+       [](TA& a, const Json& v, const std::string& n) {
+         a.early_stopping_threshold = v.is_string() ? std::stod(v.get<std::string>()) : v.get<double>();
+         (void)n;
+       }},
+      {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = as_int(v, n); }},
+      {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = as_int(v, n); }},
+      {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = as_int(v, n); }},
+  };
+  return table;
+}
+
+ModelTask model_task(const std::string& task) {
+  if (task == "text-classification") return ModelTask::SequenceClassification;
+  throw Error("cuddle train: task \"" + task +
+              "\" is not supported yet (supported: text-classification; token-classification, question-answering, "
+              "fill-mask, image-classification and object-detection are planned)");
+}
+
+datasets::Dataset load_split(const std::string& path, const std::optional<int64_t>& max_samples) {
+  datasets::Dataset ds = datasets::load_file(path);
+  if (max_samples && *max_samples < ds.num_rows()) ds = ds.slice(0, *max_samples);
+  return ds;
+}
+
+// accuracy (evaluate's definition) of the arg-max of the logits.
+ComputeMetrics classification_metrics(std::vector<std::string> names) {
+  if (names.empty()) names = {"accuracy"};
+  for (const auto& n : names)
+    if (n != "accuracy") throw Error("metric \"" + n + "\" is not known (known: accuracy)");
+  return [](const EvalPrediction& p) {
+    const Tensor logits = p.predictions.contiguous();
+    const int64_t n = logits.shape()[0], c = logits.shape()[1];
+    const float* x = logits.data<float>();
+    const int64_t* y = p.label_ids.data<int64_t>();
+    int64_t right = 0;
+    for (int64_t i = 0; i < n; ++i)
+      right += int64_t(std::max_element(x + i * c, x + (i + 1) * c) - (x + i * c)) == y[i];
+    return Metrics{{"accuracy", double(right) / double(std::max<int64_t>(n, 1))}};
+  };
+}
+
+// run_classification.py's guard: an output_dir with a previous run is not overwritten
+// silently.
+void check_output_dir(const TrainingArguments& args) {
+  std::error_code ec;
+  if (!fs::is_directory(args.output_dir, ec) || args.overwrite_output_dir || !args.resume_from_checkpoint.empty())
+    return;
+  if (fs::is_empty(args.output_dir, ec)) return;
+  const bool previous = fs::exists(fs::path(args.output_dir) / "trainer_state.json") ||
+                        !sorted_checkpoints(args.output_dir).empty() ||
+                        fs::exists(fs::path(args.output_dir) / "model.safetensors");
+  if (previous)
+    throw Error("output_dir " + args.output_dir +
+                " already holds a previous run; pass --overwrite_output_dir to train over it or "
+                "--resume_from_checkpoint to continue it");
+}
+
+void print_metrics(const std::string& split, const Metrics& m) {
+  std::cout << "***** " << split << " metrics *****\n";
+  for (const auto& [k, v] : m) std::cout << "  " << k << " = " << v << "\n";
+}
+
+}  // namespace
+
+void TaskArguments::set(const std::string& name, const Json& value) {
+  const auto it = task_fields().find(name);
+  if (it == task_fields().end()) throw Error("unknown argument \"" + name + "\"");
+  it->second(*this, value, name);
+}
+
+bool TaskArguments::has_field(const std::string& name) { return task_fields().count(name) > 0; }
+
+int run_task(TaskArguments task, TrainingArguments args) {
+  const ModelTask mtask = model_task(task.task);
+  if (task.model_name_or_path.empty()) throw Error("cuddle train: --model is required");
+  if (task.train_file.empty() && !task.dataset_name.empty()) task.train_file = task.dataset_name;
+  if (!args.do_train && !args.do_eval && !args.do_predict) args.do_train = !task.train_file.empty();
+  if (args.do_train && task.train_file.empty()) throw Error("cuddle train: --do_train needs --train_file");
+  if (args.do_eval && task.validation_file.empty()) throw Error("cuddle train: --do_eval needs --validation_file");
+  if (args.do_predict && task.test_file.empty()) throw Error("cuddle train: --do_predict needs --test_file");
+  args.finalize();
+  if (args.do_train) check_output_dir(args);
+  const std::string model_dir = hub::resolve_pretrained(task.model_name_or_path, task.model_revision);
+
+  std::optional<datasets::Dataset> train_raw, eval_raw, test_raw;
+  if (args.do_train) train_raw = load_split(task.train_file, task.max_train_samples);
+  if (!task.validation_file.empty()) eval_raw = load_split(task.validation_file, task.max_eval_samples);
+  if (args.do_predict) test_raw = load_split(task.test_file, task.max_predict_samples);
+  if (train_raw && train_raw->num_rows() == 0) throw Error(task.train_file + ": the training set is empty");
+
+  const datasets::Dataset& label_source = train_raw ? *train_raw : eval_raw ? *eval_raw : *test_raw;
+  const LabelSet labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
+  std::vector<std::string> fresh;
+  auto model = model_for_training(model_dir, mtask, &labels, &fresh);
+  if (!fresh.empty())
+    std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
+              << "): train them before use\n";
+  const AutoTokenizer tokenizer = AutoTokenizer::from_pretrained(model_dir);
+  TextTaskOptions opts;
+  opts.text_columns = task.text_column_names;
+  opts.label_column = task.label_column_name;
+  opts.max_seq_length = task.max_seq_length;
+  opts.pad_to_max_length = task.pad_to_max_length;
+  auto tokenize = [&](const std::optional<datasets::Dataset>& ds, const std::string& split) {
+    return ds ? std::optional(tokenize_for_sequence_classification(tokenizer, *ds, opts, labels, split)) : std::nullopt;
+  };
+  const auto train_ds = tokenize(train_raw, "train");
+  const auto eval_ds = tokenize(eval_raw, "validation");
+  const auto test_ds = tokenize(test_raw, "test");
+
+  PaddingOptions padding;
+  padding.pad_token_id = tokenizer.pad_token_id().value_or(0);
+  std::vector<std::shared_ptr<TrainerCallback>> callbacks;
+  if (task.early_stopping_patience)
+    callbacks.push_back(std::make_shared<EarlyStoppingCallback>(*task.early_stopping_patience,
+                                                                task.early_stopping_threshold));
+  Trainer trainer(*model, args, data_collator_with_padding(padding), train_ds, eval_ds,
+                  classification_metrics(task.metric_name), callbacks, model_dir);
+  if (args.do_train) {
+    const TrainOutput out = trainer.train();
+    trainer.save_model();
+    Metrics m = out.metrics;
+    m["train_samples"] = double(train_ds->num_rows());
+    print_metrics("train", m);
+    trainer.save_metrics("train", m);
+    trainer.save_state();
+  }
+  if (args.do_eval) {
+    Metrics m = trainer.evaluate();
+    m["eval_samples"] = double(eval_ds->num_rows());
+    print_metrics("eval", m);
+    trainer.save_metrics("eval", m);
+  }
+  if (args.do_predict) {
+    const PredictionOutput p = trainer.predict(*test_ds, "predict");
+    const Tensor logits = p.prediction.predictions.contiguous();
+    const int64_t n = logits.shape()[0], c = logits.shape()[1];
+    std::string text = "index\tprediction\n";
+    for (int64_t i = 0; i < n; ++i) {
+      const float* row = logits.data<float>() + i * c;
+      text += std::to_string(i) + "\t" + labels.names[size_t(std::max_element(row, row + c) - row)] + "\n";
+    }
+    fs::create_directories(args.output_dir);
+    io::write_file_atomic((fs::path(args.output_dir) / "predict_results.txt").string(), text);
+    if (!p.metrics.empty()) trainer.save_metrics("predict", p.metrics);
+  }
+  return 0;
+}
+
+}  // namespace cuddle::training
