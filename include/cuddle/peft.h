@@ -224,8 +224,4 @@ void apply_adapter(PreTrainedModel& model, const std::string& adapter_dir_or_rep
 // (Hub repo ids through the cache at the config's revision). Throws when it names none.
 std::string adapter_base_dir(const std::string& adapter_dir);
 
-// A merged full model folder: config.json of the base, model.safetensors, and the base
-// folder's tokenizer / processor files, loadable by load_model and `cuddle pipeline`.
-void save_merged_model(const PreTrainedModel& merged, const std::string& base_dir, const std::string& out_dir);
-
 }  // namespace cuddle::peft

@@ -44,7 +44,8 @@ CUDDLE_CLI_COMMAND("peft", [](CLI::App& app) {
     peft::PeftModel lora = peft::PeftModel::from_pretrained(base, adapter_dir);
     const size_t adapters = lora.adapter_state_dict(lora.active_adapter()).size();
     std::shared_ptr<PreTrainedModel> merged = lora.merge_and_unload();
-    peft::save_merged_model(*merged, base_dir, a->out);
+    save_pretrained(*merged, a->out);
+    copy_companion_files(base_dir, a->out);
     if (a->json) {
       std::cout << nlohmann::json{{"out", a->out}, {"base", base_dir}, {"model", merged->class_name()},
                                   {"adapter_tensors", adapters}}.dump() << "\n";

@@ -9,7 +9,7 @@
 #include "cuddle/hub.h"
 #include "cuddle/peft.h"
 #include "cuddle/safetensors.h"
-#include "peft/atomic_text.h"
+#include "io/atomic_file.h"
 #include "peft/lora_linear.h"
 #include "peft/modules_to_save.h"
 
@@ -89,13 +89,13 @@ void PeftModel::save_pretrained(const std::string& dir, const std::vector<std::s
     LoraConfig cfg = config(name);
     cfg.inference_mode = true;  // as peft writes it
     save_safetensors((out / "adapter_model.safetensors").string(), adapter_state_dict(name), {{"format", "pt"}});
-    write_text_atomic((out / "adapter_config.json").string(), cfg.to_json());
+    io::write_file_atomic((out / "adapter_config.json").string(), cfg.to_json());
     // The card the Hub shows: what the adapter needs to run.
     std::string card = "---\n";
     if (!cfg.base_model_name_or_path.empty()) card += "base_model: " + cfg.base_model_name_or_path + "\n";
     card += "library_name: peft\ntags:\n- lora\n---\n\n# LoRA adapter\n\nr " + std::to_string(cfg.rank_for("")) +
             " on " + model_->class_name() + ", saved by cuddle in peft 0.21's format.\n";
-    write_text_atomic((out / "README.md").string(), card);
+    io::write_file_atomic((out / "README.md").string(), card);
   }
 }
 

@@ -1,17 +1,12 @@
 // Folding adapters into the base weights (merge / unmerge / merge_and_unload / unload) and
 // combining adapters (add_weighted_adapter).
 #include <cmath>
-#include <filesystem>
 
 #include "cuddle/autograd.h"
 #include "cuddle/error.h"
 #include "cuddle/peft.h"
-#include "peft/atomic_text.h"
 #include "peft/lora_linear.h"
 #include "peft/modules_to_save.h"
-#include "io/json_file.h"
-
-namespace fs = std::filesystem;
 
 namespace cuddle::peft {
 
@@ -125,34 +120,6 @@ void PeftModel::add_weighted_adapter(const std::vector<std::string>& names, cons
     }
   configs_[new_name] = cfg;
   apply_active();
-}
-
-void save_merged_model(const PreTrainedModel& merged_in, const std::string& base_dir, const std::string& out_dir) {
-  auto& merged = const_cast<PreTrainedModel&>(merged_in);
-  fs::create_directories(out_dir);
-  // Tied copies are not saved (transformers drops them); their source is.
-  NamedTensors tensors;
-  for (const auto& slot : merged.named_parameters()) {
-    if (merged.tied().contains(slot.name) || !slot.tensor->defined()) continue;
-    tensors.emplace_back(slot.name, slot.tensor->contiguous());
-  }
-  save_safetensors_checkpoint(out_dir, tensors, uint64_t{5} << 30);
-  for (const auto& entry : fs::directory_iterator(base_dir)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = entry.path().filename().string();
-    if (name.ends_with(".safetensors") || name.ends_with(".bin") || name == "model.safetensors.index.json" ||
-        name == "README.md" || name.starts_with("adapter_"))
-      continue;
-    if (name == "config.json") {
-      // The merged weights are f32 whatever the base stored.
-      nlohmann::json cfg = io::read_json_file(entry.path().string());
-      if (cfg.contains("dtype")) cfg["dtype"] = "float32";
-      if (cfg.contains("torch_dtype")) cfg["torch_dtype"] = "float32";
-      write_text_atomic((fs::path(out_dir) / name).string(), cfg.dump(2) + "\n");
-      continue;
-    }
-    fs::copy_file(entry.path(), fs::path(out_dir) / name, fs::copy_options::overwrite_existing);
-  }
 }
 
 }  // namespace cuddle::peft

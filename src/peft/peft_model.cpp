@@ -22,11 +22,9 @@ void mark(Tensor& t, bool on, const std::string& name) {
 
 // "1234567" -> "1,234,567" (Python's {:,d}).
 std::string with_commas(int64_t v) {
-  std::string s = std::to_string(v), out;
-  const size_t first = s.size() % 3 == 0 ? 3 : s.size() % 3;
-  out = s.substr(0, first);
-  for (size_t i = first; i < s.size(); i += 3) out += "," + s.substr(i, 3);
-  return out;
+  std::string s = std::to_string(v);
+  for (int64_t i = static_cast<int64_t>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), 1, ',');
+  return s;
 }
 }  // namespace
 
