@@ -2,6 +2,7 @@
 // freezing and counts, the fused inference path against the recorded one, several adapters.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cuddle/autograd.h"
@@ -148,6 +149,24 @@ TEST(LoraApi, SeveralAdaptersSwitchAndCombine) {
   // unload: the base model as it was.
   std::shared_ptr<PreTrainedModel> plain = lora.unload();
   EXPECT_EQ(max_abs_diff(plain->forward(in, false).get("logits"), bert()->forward(in, false).get("logits")), 0.0);
+}
+
+TEST(LoraApi, FromPretrainedLoadsTheBaseTheAdapterNames) {
+  const std::string dir = fixture("models/lora-bert-seqcls");
+  test::TempDir tmp;
+  std::filesystem::copy_file(dir + "/adapter_model.safetensors", tmp / "adapter_model.safetensors");
+  auto cfg = nlohmann::json::parse(test::read_file(dir + "/adapter_config.json"));
+  cfg["base_model_name_or_path"] = std::filesystem::absolute(fixture("models/bert-seqcls")).string();
+  test::write_file(tmp / "adapter_config.json", cfg.dump());
+  peft::AdapterLoadOptions opts;
+  opts.is_trainable = true;
+  peft::PeftModel lora = peft::PeftModel::from_pretrained(tmp.path(), opts);
+  EXPECT_EQ(lora.model().class_name(), "BertForSequenceClassification");  // task_type SEQ_CLS
+  EXPECT_EQ(lora.trainable_parameters().size(), 10u);
+  const ModelInputs in = test::reference_inputs(dir + "/reference.safetensors");
+  EXPECT_LT(max_abs_diff(lora.forward(in).get("logits"),
+                         SafetensorsFile::open(dir + "/reference.safetensors").tensor("logits_with_adapter")),
+            1e-4);
 }
 
 TEST(LoraApi, ConfigPatternsAndRegexTargets) {
