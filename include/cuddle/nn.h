@@ -120,7 +120,14 @@ class QuantizedLinear {
 class LinearAdapter {
  public:
   virtual ~LinearAdapter() = default;
+  // False while the adapter adds nothing (disabled, or merged into the weight): the Linear
+  // then runs as without it, and parents that fuse this projection fuse again.
+  virtual bool active() const { return true; }
+  // The addition, built from ops that record on the autograd tape (training).
   virtual Tensor delta(const Tensor& x) const = 0;
+  // Inference fast path: adds delta(x) into y (the Linear's fresh pre-activation output)
+  // in place and returns true, or returns false to have delta(x) added instead.
+  virtual bool add_into(const Tensor& x, Tensor& y) const { return false; }
 };
 
 // y = act(x W^T + b); weight [out, in], bias [out] (optional).
@@ -135,7 +142,8 @@ class Linear : public Module {
   Tensor weight, bias;
   // False when a parent runs this weight itself (a fused Q|K|V projection).
   bool prepare_on_load = true;
-  // Set: forward adds adapter->delta(x) (and parents that fuse this projection stop fusing).
+  // Set and active: forward adds the adapter's delta(x) (and parents that fuse this
+  // projection stop fusing).
   std::shared_ptr<const LinearAdapter> adapter;
   // Set when the weight is quantized: forward runs it, `weight` holds its stored form.
   std::shared_ptr<const QuantizedLinear> quantized;

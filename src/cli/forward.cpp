@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/adapter_flags.h"
 #include "cli/command.h"
 #include "cli/quant_flags.h"
 #include "cuddle/models.h"
@@ -17,6 +18,7 @@ struct ForwardArgs {
   std::string model, inputs, out;
   bool json = false;
   QuantFlags quant;
+  AdapterFlags adapter;
 };
 
 // Other tensors in the file (a reference.safetensors also holds outputs) are ignored.
@@ -45,7 +47,11 @@ CUDDLE_CLI_COMMAND("forward", [](CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "forward", "Run a model folder on input tensors and save every named output");
   auto a = std::make_shared<ForwardArgs>();
-  cmd->add_option("MODEL_DIR", a->model, "model folder (config.json + safetensors weights)")->required();
+  cmd->add_option("MODEL_DIR", a->model,
+                  "model folder (config.json + safetensors weights), or a PEFT adapter folder (its base model is "
+                  "loaded, then the adapter)")
+      ->required();
+  a->adapter.add_to(*cmd);
   cmd->add_option("--inputs", a->inputs,
                   "safetensors file with input_ids [, attention_mask, token_type_ids] and / or "
                   "pixel_values [, pixel_mask]")
@@ -57,7 +63,8 @@ CUDDLE_CLI_COMMAND("forward", [](CLI::App& app) {
     // Everything is loaded and computed before the output file is written (atomically),
     // so an error leaves nothing behind.
     // A folder saved quantized is read as it is; the flags quantize an f32 one while loading.
-    auto model = quant::load_quantized_model(a->model, std::nullopt, a->quant.requested());
+    a->adapter.resolve(a->model);
+    auto model = a->adapter.apply(quant::load_quantized_model(a->model, std::nullopt, a->quant.requested()));
     ModelOutputs out = model->forward(read_inputs(a->inputs));
     save_safetensors(a->out, out.tensors);
     if (a->json) {

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/adapter_flags.h"
 #include "cli/command.h"
 #include "cli/quant_flags.h"
 #include "cuddle/pipeline.h"
@@ -29,6 +30,7 @@ struct PipelineArgs {
   bool json = false;
   PipelineOptions opts;
   QuantFlags quant;
+  AdapterFlags adapter;
 };
 
 std::string trim(const std::string& s) {
@@ -171,7 +173,9 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
   cmd->add_option("TASK", a->task, "one of: " + tasks)->required();
   cmd->add_option("INPUT", a->inputs,
                   "input texts (questions for question-answering); image files or folders for image tasks");
-  cmd->add_option("--model", a->model, "model folder or Hub repo id (org/name)")->required();
+  cmd->add_option("--model", a->model, "model folder or Hub repo id (org/name), or a PEFT adapter folder (its base "
+                                       "model is loaded, then the adapter)")->required();
+  a->adapter.add_to(*cmd);
   cmd->add_option("--revision", a->opts.revision, "branch, tag or commit of a repo id (default main)");
   a->quant.add_to(*cmd);
   auto* top_k = cmd->add_option("--top-k", a->top_k, "number of results per input (0 = all)");
@@ -219,8 +223,10 @@ CUDDLE_CLI_COMMAND("pipeline", [](CLI::App& app) {
     a->opts.return_full_text = !a->no_full_text;
     if (*top_k) a->opts.top_k = a->top_k;
     // A folder saved quantized is read as it is; the flags quantize an f32 one while loading.
-    a->opts.load_model = [config = a->quant.requested()](const std::string& dir, ModelTask task) {
-      return quant::load_quantized_model(dir, task, config);
+    // An adapter goes on after loading (onto the quantized layers too: unmerged it adds to their output).
+    a->adapter.resolve(a->model);
+    a->opts.load_model = [config = a->quant.requested(), adapter = a->adapter](const std::string& dir, ModelTask task) {
+      return adapter.apply(quant::load_quantized_model(dir, task, config));
     };
     if (*tpl) a->opts.hypothesis_template = a->hypothesis_template;
     // Given or not matters: transformers refuses --stride with an explicit "none" only.

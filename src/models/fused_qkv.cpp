@@ -38,7 +38,8 @@ Tensor FusedQkv::context(const Tensor& x, int64_t num_heads, const Tensor& atten
   // values optimisers update in place are read as they are now (the fused bias is a copy
   // made at load), and adapters apply.
   if (weight_.empty() || q_.weight.requires_grad() || k_.weight.requires_grad() || v_.weight.requires_grad() ||
-      q_.adapter || k_.adapter || v_.adapter)
+      (q_.adapter && q_.adapter->active()) || (k_.adapter && k_.adapter->active()) ||
+      (v_.adapter && v_.adapter->active()))
     return ops::attention(q_.forward(x), k_.forward(x), v_.forward(x), num_heads, attention_mask, causal);
   const int64_t W = q_.weight.size(0);
   Tensor qkv = ops::linear(x, weight_, bias_);

@@ -10,12 +10,10 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
 }
 
 Tensor Linear::forward(const Tensor& x, Activation act) const {
-  if (adapter) {
-    const Tensor base = forward_base(x, Activation::Identity);
-    const Tensor y = ops::add(base, adapter->delta(x));
-    return act == Activation::Identity ? y : ops::activation(y, act);
-  }
-  return forward_base(x, act);
+  if (!adapter || !adapter->active()) return forward_base(x, act);
+  Tensor y = forward_base(x, Activation::Identity);
+  if (!adapter->add_into(x, y)) y = ops::add(y, adapter->delta(x));
+  return act == Activation::Identity ? y : ops::activation(y, act);
 }
 
 Tensor Linear::forward_base(const Tensor& x, Activation act) const {

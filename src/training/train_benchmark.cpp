@@ -32,7 +32,8 @@ ModelTask task_from_name(const std::string& name) {
 TrainBenchResult bench_train(const std::string& dir, const TrainBenchOptions& opt) {
   TrainBenchResult r;
   r.threads = num_threads();
-  auto model = opt.task.empty() ? load_model_from_architectures(dir) : load_model(dir, task_from_name(opt.task));
+  std::shared_ptr<PreTrainedModel> model =
+      opt.task.empty() ? load_model_from_architectures(dir) : load_model(dir, task_from_name(opt.task));
   r.model_class = model->class_name();
   const int64_t vocab = model->config().json().value("vocab_size", int64_t{30522});
   ModelInputs in;
@@ -61,18 +62,29 @@ TrainBenchResult bench_train(const std::string& dir, const TrainBenchOptions& op
   }
 
   // Forward alone, as inference runs it (before the model becomes trainable).
-  std::vector<double> fw;
-  for (int i = 0; i < 4; ++i) {
-    const double t0 = bench::now_ms();
-    model->forward(in, false);
-    if (i > 0) fw.push_back(bench::now_ms() - t0);
-  }
-  r.forward_ms = median(fw);
+  auto time_forward = [&] {
+    autograd::NoGradGuard no_grad;
+    std::vector<double> fw;
+    for (int i = 0; i < 4; ++i) {
+      const double t0 = bench::now_ms();
+      model->forward(in, false);
+      if (i > 0) fw.push_back(bench::now_ms() - t0);
+    }
+    return median(fw);
+  };
+  r.forward_ms = time_forward();
 
-  nn::make_trainable(*model);
-  model->train();
   manual_seed(0);
-  training::AdamW adamw(training::decay_parameter_groups(*model, 2e-5, 0.01));
+  std::vector<training::ParamGroup> groups;
+  if (opt.prepare) {
+    groups = opt.prepare(model);
+    r.prepared_forward_ms = time_forward();
+  } else {
+    nn::make_trainable(*model);
+    groups = training::decay_parameter_groups(*model, 2e-5, 0.01);
+  }
+  model->train();
+  training::AdamW adamw(std::move(groups));
   const auto params = training::all_parameters(adamw);
   for (const auto& p : params) r.trainable_params += p.tensor.numel();
   std::vector<double> steps, backward;
@@ -91,7 +103,7 @@ TrainBenchResult bench_train(const std::string& dir, const TrainBenchOptions& op
   }
   r.train_step_median_ms = median(steps);
   r.backward_ms = median(backward);
-  r.gflop_per_step = 3.0 * bench::flops_per_sequence(*model, opt.seq) * double(opt.batch) / 1e9;
+  r.gflop_per_step = (opt.frozen_base ? 2.0 : 3.0) * bench::flops_per_sequence(*model, opt.seq) * double(opt.batch) / 1e9;
   if (opt.measure_peak) {
     r.fma_peak_gflops = kernels::measure_fma_peak_gflops();
     if (r.fma_peak_gflops > 0)

@@ -1,8 +1,9 @@
 // Fine-tuning parity with transformers 5.17 / peft 0.21 (fixtures models/train-bert-seqcls
 // and train-lora-bert-seqcls): a BertForSequenceClassification trained for 2 epochs of 4
 // batches with AdamW, weight decay by the Trainer's no-decay rule, a linear schedule with 2
-// warmup steps and gradient clipping at 1.0, fully or through LoRA adapters. Step-1 gradients within 1e-5, per-step loss and grad_norm within 1e-4
-// relative, final parameters within 1e-4, through the C++ API a custom loop would use.
+// warmup steps and gradient clipping at 1.0, fully or through LoRA adapters (get_peft_model,
+// src/peft). Step-1 gradients within 1e-5, per-step loss and grad_norm within 1e-4 relative,
+// final parameters within 1e-4, through the C++ API a custom loop would use.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "cuddle/models.h"
 #include "cuddle/ops.h"
 #include "cuddle/optim.h"
+#include "cuddle/peft.h"
 #include "cuddle/tokenizer.h"
 #include "test_util.h"
 
@@ -133,48 +135,33 @@ TEST(TrainParity, FullFineTuningMatchesTransformers) {
   train_like_reference(dir, *model, training::decay_parameter_groups(*model, ref["lr"], ref["weight_decay"]));
 }
 
-// peft's LoRA forward: base(x) + lora_B(lora_A(x)) * alpha / r (lora_dropout 0).
-struct LoraByHand : nn::LinearAdapter {
-  Tensor A, B;
-  float scaling = 1.0f;
-  Tensor delta(const Tensor& x) const override { return ops::scale(ops::linear(ops::linear(x, A), B), scaling); }
-};
-
-TEST(TrainParity, LoraAppliedByHandMatchesPeft) {
-  // LoRA r 4, alpha 8 on query and value; the classifier trained whole (modules_to_save);
-  // the rest frozen. The PEFT issue makes this a feature; here the adapter is wired by hand.
+TEST(TrainParity, LoraThroughGetPeftModelMatchesPeft) {
+  // LoRA r 4, alpha 8 on query and value; the classifier trained whole (the SEQ_CLS head
+  // peft adds to modules_to_save); the rest frozen. get_peft_model with the reference's
+  // config, then its initial adapter values copied in (peft's init draws from torch's RNG).
   const std::string dir = fixture("models/train-lora-bert-seqcls");
-  auto model = load_model(dir + "/base", ModelTask::SequenceClassification);
-  model->train();
-  const SafetensorsFile adapter = SafetensorsFile::open(dir + "/initial_adapter/adapter_model.safetensors");
-  const nlohmann::json ref = reference(dir);
-  training::ParamGroup decay{{}, ref["lr"], ref["weight_decay"]}, no_decay{{}, ref["lr"], 0.0};
-  auto add = [&](const std::string& name, Tensor& t) {
-    t.set_requires_grad();
-    t.autograd_meta()->name = name;
-    (training::uses_weight_decay(name) ? decay : no_decay).params.push_back({name, t});
-  };
-  for (auto& [path, module] : model->named_modules()) {
-    auto* linear = dynamic_cast<nn::Linear*>(module);
-    if (!linear) continue;
-    const std::string peft = "base_model.model." + path;
-    if (path.ends_with(".query") || path.ends_with(".value")) {
-      auto lora = std::make_shared<LoraByHand>();
-      lora->A = adapter.tensor(peft + ".lora_A.weight").clone();
-      lora->B = adapter.tensor(peft + ".lora_B.weight").clone();
-      lora->scaling = 8.0f / 4.0f;
-      add(peft + ".lora_A.default.weight", lora->A);
-      add(peft + ".lora_B.default.weight", lora->B);
-      linear->adapter = lora;
-    } else if (path == "classifier") {
-      linear->weight = adapter.tensor(peft + ".weight").clone();
-      linear->bias = adapter.tensor(peft + ".bias").clone();
-      add(peft + ".modules_to_save.default.weight", linear->weight);
-      add(peft + ".modules_to_save.default.bias", linear->bias);
-    }
+  std::shared_ptr<PreTrainedModel> model = load_model(dir + "/base", ModelTask::SequenceClassification);
+  peft::PeftModel lora =
+      peft::get_peft_model(model, peft::LoraConfig::from_pretrained(dir + "/initial_adapter"));
+  lora.model().train();
+  const SafetensorsFile initial = SafetensorsFile::open(dir + "/initial_adapter/adapter_model.safetensors");
+  for (training::Parameter& p : lora.trainable_parameters()) {
+    // base_model.model.X.lora_A.default.weight -> base_model.model.X.lora_A.weight, and
+    // X.modules_to_save.default.weight -> X.weight: the saved layout.
+    std::string key = p.name;
+    for (const std::string part : {".modules_to_save.default", ".default"})
+      if (auto at = key.find(part); at != std::string::npos) key.erase(at, part.size());
+    ASSERT_TRUE(initial.contains(key)) << key;
+    const Tensor src = initial.tensor(key);
+    ASSERT_EQ(src.shape(), p.tensor.shape()) << key;
+    std::copy_n(src.data<float>(), src.numel(), p.tensor.data<float>());
   }
-  ASSERT_EQ(decay.params.size() + no_decay.params.size(), 10u);
-  train_like_reference(dir, *model, {decay, no_decay});
+  const nlohmann::json ref = reference(dir);
+  const auto groups = lora.parameter_groups(ref["lr"], ref["weight_decay"]);
+  ASSERT_EQ(groups.size(), 2u);
+  ASSERT_EQ(groups[0].params.size() + groups[1].params.size(), 10u);
+  lora.print_trainable_parameters();
+  train_like_reference(dir, *model, groups);
 }
 
 }  // namespace

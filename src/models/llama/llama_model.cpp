@@ -65,8 +65,15 @@ class LlamaLayer : public nn::Module {
   Tensor forward(const Tensor& x, const Tensor& mask, const Tensor& cos, const Tensor& sin,
                  KVCache* cache) const {
     const int64_t D = c_.head_dim, QW = c_.num_attention_heads * D, KW = c_.num_key_value_heads * D;
-    Tensor qkv = ops::linear(input_layernorm.forward(x), qkv_, qkv_bias_);
-    Tensor q = qkv.slice(2, 0, QW), k = qkv.slice(2, QW, QW + KW), v = qkv.slice(2, QW + KW, QW + 2 * KW);
+    const Tensor hn = input_layernorm.forward(x);
+    Tensor q, k, v;
+    // A projection with an active adapter (LoRA, src/peft) runs on its own, so the adapter applies.
+    if (adapted(q_proj) || adapted(k_proj) || adapted(v_proj)) {
+      q = q_proj.forward(hn), k = k_proj.forward(hn), v = v_proj.forward(hn);
+    } else {
+      Tensor qkv = ops::linear(hn, qkv_, qkv_bias_);
+      q = qkv.slice(2, 0, QW), k = qkv.slice(2, QW, QW + KW), v = qkv.slice(2, QW + KW, QW + 2 * KW);
+    }
     if (q_norm) {
       q = per_head_norm(*q_norm, q);
       k = per_head_norm(*k_norm, k);
@@ -77,7 +84,11 @@ class LlamaLayer : public nn::Module {
     Tensor ctx = ops::causal_attention(q, k, v, c_.num_attention_heads, c_.num_key_value_heads,
                                        mask, options_);
     Tensor h = ops::add(x, o_proj.forward(ctx));
-    Tensor gu = ops::linear(post_attention_layernorm.forward(h), gate_up_, gate_up_bias_);
+    const Tensor hn2 = post_attention_layernorm.forward(h);
+    if (adapted(gate_proj) || adapted(up_proj))
+      return ops::add(h, down_proj.forward(ops::mul(ops::activation(gate_proj.forward(hn2), c_.activation),
+                                                    up_proj.forward(hn2))));
+    Tensor gu = ops::linear(hn2, gate_up_, gate_up_bias_);
     return ops::add(h, down_proj.forward(ops::gated_activation(gu, c_.activation)));
   }
 
@@ -88,6 +99,7 @@ class LlamaLayer : public nn::Module {
   nn::Linear gate_proj, up_proj, down_proj;
 
  private:
+  static bool adapted(const nn::Linear& l) { return l.adapter && l.adapter->active(); }
   // RMSNorm over each head_dim slice of x [B, S, heads * head_dim].
   Tensor per_head_norm(const RMSNorm& norm, const Tensor& x) const {
     const int64_t B = x.size(0), S = x.size(1), W = x.size(2);
