@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cuddle/datasets.h"
+#include "cuddle/image_processor.h"
 #include "cuddle/models.h"
 #include "cuddle/tokenizer.h"
 #include "cuddle/trainer.h"
@@ -37,6 +38,29 @@ LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datas
 std::unique_ptr<PreTrainedModel> model_for_training(const std::string& model_dir, ModelTask task,
                                                     const LabelSet* labels,
                                                     std::vector<std::string>* initialised = nullptr);
+
+// A label cell's class id: a ClassLabel column's names, label names, or (for a model's own
+// head) integer ids, looked up in `labels`; a label it lacks is an Error naming the split
+// and row.
+class LabelLookup {
+ public:
+  LabelLookup(const datasets::Dataset& ds, const std::string& column, const LabelSet& labels, std::string split);
+  int64_t id(const datasets::Json& cell, int64_t row) const;
+
+ private:
+  const LabelSet& labels_;
+  std::string split_;
+  std::vector<std::string> class_names_;
+};
+// Every row's class id (LabelLookup).
+std::vector<int64_t> label_ids(const datasets::Dataset& ds, const std::string& column, const LabelSet& labels,
+                               const std::string& split);
+
+// run_image_classification.py's collate: each row's image (decoded when used) through the
+// model's image processor into pixel_values, its label as a class id. The processor's
+// evaluation transform serves training too (no random crops or flips).
+DataCollator image_classification_collator(std::shared_ptr<const ImageProcessor> processor, std::string image_column,
+                                           std::string label_column, LabelSet labels);
 
 struct TextTaskOptions {
   // Joined with a space into one text per row, as run_classification.py joins
@@ -68,6 +92,7 @@ struct TaskArguments {
   std::string train_file, validation_file, test_file, dataset_name;
   std::vector<std::string> text_column_names;
   std::string label_column_name = "label";
+  std::string image_column_name = "image";
   int64_t max_seq_length = 128;
   bool pad_to_max_length = true;
   std::vector<std::string> metric_name;  // empty: the task's default

@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "cuddle/collators.h"
+#include "cuddle/dataset_image.h"
 #include "cuddle/error.h"
+#include "cuddle/load_dataset.h"
 #include "cuddle/hub.h"
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
@@ -69,6 +71,7 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"text_column_name", [](TA& a, const Json& v, const std::string&) { a.text_column_names = split_list(v); }},
       {"text_column_names", [](TA& a, const Json& v, const std::string&) { a.text_column_names = split_list(v); }},
       {"label_column_name", str(&TA::label_column_name)},
+      {"image_column_name", str(&TA::image_column_name)},
       {"max_seq_length", [](TA& a, const Json& v, const std::string& n) { a.max_seq_length = as_int(v, n); }},
       {"pad_to_max_length", [](TA& a, const Json& v, const std::string& n) { a.pad_to_max_length = as_bool(v, n); }},
       {"metric_name", [](TA& a, const Json& v, const std::string&) { a.metric_name = split_list(v); }},
@@ -88,15 +91,46 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
 
 ModelTask model_task(const std::string& task) {
   if (task == "text-classification") return ModelTask::SequenceClassification;
+  if (task == "image-classification") return ModelTask::ImageClassification;
   throw Error("cuddle train: task \"" + task +
-              "\" is not supported yet (supported: text-classification; token-classification, question-answering, "
-              "fill-mask, image-classification and object-detection are planned)");
+              "\" is not supported yet (supported: text-classification, image-classification; token-classification, "
+              "question-answering, fill-mask and object-detection are planned)");
 }
 
-datasets::Dataset load_split(const std::string& path, const std::optional<int64_t>& max_samples) {
-  datasets::Dataset ds = datasets::load_file(path);
-  if (max_samples && *max_samples < ds.num_rows()) ds = ds.slice(0, *max_samples);
+std::optional<datasets::Dataset> cut(std::optional<datasets::Dataset> ds, const std::optional<int64_t>& max_samples) {
+  if (ds && max_samples && *max_samples < ds->num_rows()) ds = ds->slice(0, *max_samples);
   return ds;
+}
+
+struct Splits {
+  std::optional<datasets::Dataset> train, eval, test;
+};
+
+// The data as the scripts take it: --dataset_name (a folder, file, glob or Hub repo: its
+// train / validation / test splits) and / or one file per split, each read by load_dataset.
+Splits load_splits(const TaskArguments& task, const TrainingArguments& args) {
+  Splits s;
+  if (!task.dataset_name.empty()) {
+    const datasets::DatasetDict dd = datasets::load_dataset(task.dataset_name);
+    auto split = [&](const char* name) -> std::optional<datasets::Dataset> {
+      for (const auto& [n, ds] : dd.splits)
+        if (n == name) return ds;
+      return std::nullopt;
+    };
+    s.train = split("train");
+    s.eval = split("validation");
+    s.test = split("test");
+  }
+  auto file = [](const std::string& path) { return datasets::load_dataset(path, "train"); };
+  if (!task.train_file.empty()) s.train = file(task.train_file);
+  if (!task.validation_file.empty()) s.eval = file(task.validation_file);
+  if (!task.test_file.empty()) s.test = file(task.test_file);
+  if (!args.do_train) s.train.reset();
+  if (!args.do_predict) s.test.reset();
+  s.train = cut(s.train, task.max_train_samples);
+  s.eval = cut(s.eval, task.max_eval_samples);
+  s.test = cut(s.test, task.max_predict_samples);
+  return s;
 }
 
 // accuracy (evaluate's definition) of the arg-max of the logits.
@@ -114,6 +148,11 @@ ComputeMetrics classification_metrics(std::vector<std::string> names) {
       right += int64_t(std::max_element(x + i * c, x + (i + 1) * c) - (x + i * c)) == y[i];
     return Metrics{{"accuracy", double(right) / double(std::max<int64_t>(n, 1))}};
   };
+}
+
+// The image column must exist and hold images: checked on the first row before training.
+void image_at_checked(const datasets::Dataset& ds, const std::string& column) {
+  if (ds.num_rows() > 0) datasets::image_at(ds, 0, column);
 }
 
 // run_classification.py's guard: an output_dir with a previous run is not overwritten
@@ -150,20 +189,20 @@ bool TaskArguments::has_field(const std::string& name) { return task_fields().co
 int run_task(TaskArguments task, TrainingArguments args) {
   const ModelTask mtask = model_task(task.task);
   if (task.model_name_or_path.empty()) throw Error("cuddle train: --model is required");
-  if (task.train_file.empty() && !task.dataset_name.empty()) task.train_file = task.dataset_name;
-  if (!args.do_train && !args.do_eval && !args.do_predict) args.do_train = !task.train_file.empty();
-  if (args.do_train && task.train_file.empty()) throw Error("cuddle train: --do_train needs --train_file");
-  if (args.do_eval && task.validation_file.empty()) throw Error("cuddle train: --do_eval needs --validation_file");
-  if (args.do_predict && task.test_file.empty()) throw Error("cuddle train: --do_predict needs --test_file");
+  const bool has_data = !task.train_file.empty() || !task.dataset_name.empty();
+  if (!args.do_train && !args.do_eval && !args.do_predict) args.do_train = has_data;
   args.finalize();
   if (args.do_train) check_output_dir(args);
   const std::string model_dir = hub::resolve_pretrained(task.model_name_or_path, task.model_revision);
 
-  std::optional<datasets::Dataset> train_raw, eval_raw, test_raw;
-  if (args.do_train) train_raw = load_split(task.train_file, task.max_train_samples);
-  if (!task.validation_file.empty()) eval_raw = load_split(task.validation_file, task.max_eval_samples);
-  if (args.do_predict) test_raw = load_split(task.test_file, task.max_predict_samples);
-  if (train_raw && train_raw->num_rows() == 0) throw Error(task.train_file + ": the training set is empty");
+  const Splits splits = load_splits(task, args);
+  const std::optional<datasets::Dataset>& train_raw = splits.train;
+  const std::optional<datasets::Dataset>& eval_raw = splits.eval;
+  const std::optional<datasets::Dataset>& test_raw = splits.test;
+  if (args.do_train && !train_raw) throw Error("cuddle train: --do_train needs --train_file or a --dataset_name with a train split");
+  if (args.do_eval && !eval_raw) throw Error("cuddle train: --do_eval needs --validation_file or a validation split");
+  if (args.do_predict && !test_raw) throw Error("cuddle train: --do_predict needs --test_file or a test split");
+  if (train_raw && train_raw->num_rows() == 0) throw Error("cuddle train: the training set is empty");
 
   const datasets::Dataset& label_source = train_raw ? *train_raw : eval_raw ? *eval_raw : *test_raw;
   const LabelSet labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
@@ -172,26 +211,36 @@ int run_task(TaskArguments task, TrainingArguments args) {
   if (!fresh.empty())
     std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
               << "): train them before use\n";
-  const AutoTokenizer tokenizer = AutoTokenizer::from_pretrained(model_dir);
-  TextTaskOptions opts;
-  opts.text_columns = task.text_column_names;
-  opts.label_column = task.label_column_name;
-  opts.max_seq_length = task.max_seq_length;
-  opts.pad_to_max_length = task.pad_to_max_length;
-  auto tokenize = [&](const std::optional<datasets::Dataset>& ds, const std::string& split) {
-    return ds ? std::optional(tokenize_for_sequence_classification(tokenizer, *ds, opts, labels, split)) : std::nullopt;
-  };
-  const auto train_ds = tokenize(train_raw, "train");
-  const auto eval_ds = tokenize(eval_raw, "validation");
-  const auto test_ds = tokenize(test_raw, "test");
-
-  PaddingOptions padding;
-  padding.pad_token_id = tokenizer.pad_token_id().value_or(0);
+  std::optional<datasets::Dataset> train_ds = train_raw, eval_ds = eval_raw, test_ds = test_raw;
+  DataCollator collator;
+  if (mtask == ModelTask::ImageClassification) {
+    std::shared_ptr<const ImageProcessor> processor = AutoImageProcessor::from_pretrained(model_dir);
+    collator = image_classification_collator(processor, task.image_column_name, task.label_column_name, labels);
+    for (const auto* ds : {&train_ds, &eval_ds, &test_ds})
+      if (*ds) image_at_checked(**ds, task.image_column_name);
+  } else {
+    const AutoTokenizer tokenizer = AutoTokenizer::from_pretrained(model_dir);
+    TextTaskOptions opts;
+    opts.text_columns = task.text_column_names;
+    opts.label_column = task.label_column_name;
+    opts.max_seq_length = task.max_seq_length;
+    opts.pad_to_max_length = task.pad_to_max_length;
+    auto tokenize = [&](const std::optional<datasets::Dataset>& ds, const std::string& split) {
+      return ds ? std::optional(tokenize_for_sequence_classification(tokenizer, *ds, opts, labels, split))
+                : std::nullopt;
+    };
+    train_ds = tokenize(train_raw, "train");
+    eval_ds = tokenize(eval_raw, "validation");
+    test_ds = tokenize(test_raw, "test");
+    PaddingOptions padding;
+    padding.pad_token_id = tokenizer.pad_token_id().value_or(0);
+    collator = data_collator_with_padding(padding);
+  }
   std::vector<std::shared_ptr<TrainerCallback>> callbacks;
   if (task.early_stopping_patience)
     callbacks.push_back(std::make_shared<EarlyStoppingCallback>(*task.early_stopping_patience,
                                                                 task.early_stopping_threshold));
-  Trainer trainer(*model, args, data_collator_with_padding(padding), train_ds, eval_ds,
+  Trainer trainer(*model, args, collator, train_ds, eval_ds,
                   classification_metrics(task.metric_name), callbacks, model_dir);
   if (args.do_train) {
     const TrainOutput out = trainer.train();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "cuddle/dataset_image.h"
 #include "cuddle/error.h"
 #include "io/json_file.h"
 
@@ -58,7 +59,65 @@ bool placeholder_labels(const Json& cfg) {
   return true;
 }
 
+// The names of a ClassLabel column, or null for any other column.
+const std::vector<std::string>* class_label_names(const datasets::Dataset& ds, const std::string& column) {
+  for (const auto& [name, feature] : ds.features())
+    if (name == column && feature.kind == datasets::Feature::Kind::ClassLabel) return &feature.names;
+  return nullptr;
+}
+
 }  // namespace
+
+LabelLookup::LabelLookup(const datasets::Dataset& ds, const std::string& column, const LabelSet& labels,
+                         std::string split)
+    : labels_(labels), split_(std::move(split)) {
+  require_column(ds, column, split_, "label");
+  if (const auto* names = class_label_names(ds, column)) class_names_ = *names;
+}
+
+int64_t LabelLookup::id(const RowJson& v, int64_t row) const {
+  if (v.is_null()) throw Error(split_ + ": row " + std::to_string(row) + " has no label");
+  // A ClassLabel cell is an index into its names; integers are class ids for a model's own
+  // head; everything else is a label name.
+  std::string name = label_text(v);
+  const bool integer = v.is_number_integer();
+  if (!class_names_.empty() && integer && v.get<int64_t>() >= 0 && v.get<int64_t>() < int64_t(class_names_.size()))
+    name = class_names_[size_t(v.get<int64_t>())];
+  int64_t id = labels_.id_of(name);
+  if (class_names_.empty() && labels_.from_model && integer)
+    id = v.get<int64_t>() >= 0 && v.get<int64_t>() < int64_t(labels_.names.size()) ? v.get<int64_t>() : -1;
+  if (id < 0)
+    throw Error(split_ + ": row " + std::to_string(row) + " has the label \"" + name +
+                "\", which the model's labels do not include (" + std::to_string(labels_.names.size()) +
+                " labels, e.g. \"" + labels_.names.front() + "\")");
+  return id;
+}
+
+std::vector<int64_t> label_ids(const datasets::Dataset& ds, const std::string& column, const LabelSet& labels,
+                               const std::string& split) {
+  const LabelLookup lookup(ds, column, labels, split);
+  std::vector<int64_t> ids;
+  int64_t row = 0;
+  for (const RowJson& v : ds.column_values(column)) ids.push_back(lookup.id(v, row++));
+  return ids;
+}
+
+DataCollator image_classification_collator(std::shared_ptr<const ImageProcessor> processor, std::string image_column,
+                                           std::string label_column, LabelSet labels) {
+  return [processor, image_column, label_column, labels](const datasets::Dataset& ds, const std::vector<int64_t>& rows) {
+    std::vector<Image> images;
+    for (int64_t r : rows) images.push_back(datasets::image_at(ds, r, image_column));
+    ModelInputs in;
+    in.pixel_values = processor->preprocess(images).pixel_values;
+    if (has_column(ds, label_column)) {
+      const LabelLookup lookup(ds, label_column, labels, "dataset");
+      std::vector<int64_t> ids;
+      for (int64_t r : rows) ids.push_back(lookup.id(ds.row(r)[label_column], r));
+      in.labels = Tensor::from_vector(ids, {int64_t(ids.size())});
+    }
+    return in;
+  };
+}
 
 LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datasets::Dataset& train,
                        const std::string& label_column) {
@@ -72,6 +131,10 @@ LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datas
     const auto config = load_config(model_dir);
     for (const auto& [id, name] : config->id2label) out.names.push_back(name);
     out.from_model = true;
+    return out;
+  }
+  if (const auto* names = class_label_names(train, label_column)) {
+    out.names = *names;  // datasets sorted them already (imagefolder, class_encode_column)
     return out;
   }
   std::vector<RowJson> distinct;
@@ -148,8 +211,8 @@ datasets::Dataset tokenize_for_sequence_classification(const AutoTokenizer& toke
   call.max_length = size_t(std::min<int64_t>(options.max_seq_length, int64_t(tokenizer.model_max_length())));
   if (options.pad_to_max_length) call.padding = "max_length";
   const BatchEncoding enc = tokenizer(texts, call);
-  std::vector<RowJson> label_values;
-  if (with_labels) label_values = ds.column_values(options.label_column);
+  std::vector<int64_t> ids;
+  if (with_labels) ids = label_ids(ds, options.label_column, labels, split);
   std::vector<RowJson> rows;
   rows.reserve(size_t(n));
   for (int64_t i = 0; i < n; ++i) {
@@ -157,19 +220,7 @@ datasets::Dataset tokenize_for_sequence_classification(const AutoTokenizer& toke
     row["input_ids"] = enc.input_ids[size_t(i)];
     if (!enc.token_type_ids.empty()) row["token_type_ids"] = enc.token_type_ids[size_t(i)];
     row["attention_mask"] = enc.attention_mask[size_t(i)];
-    if (with_labels) {
-      const RowJson& v = label_values[size_t(i)];
-      const std::string name = label_text(v);
-      // Integers are class ids for a model's own head, names otherwise.
-      int64_t id = labels.id_of(name);
-      if (labels.from_model && v.is_number_integer())
-        id = v.get<int64_t>() >= 0 && v.get<int64_t>() < int64_t(labels.names.size()) ? v.get<int64_t>() : -1;
-      if (id < 0)
-        throw Error(split + ": row " + std::to_string(i) + " has the label \"" + name +
-                    "\", which the model's labels do not include (" + std::to_string(labels.names.size()) +
-                    " labels, e.g. \"" + labels.names.front() + "\")");
-      row["label"] = id;
-    }
+    if (with_labels) row["label"] = ids[size_t(i)];
     rows.push_back(std::move(row));
   }
   if (rows.empty()) throw Error(split + ": the dataset is empty");

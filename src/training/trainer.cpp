@@ -191,9 +191,12 @@ TrainOutput Trainer::train(const std::string& resume_from_checkpoint) {
         call([&](TrainerCallback& c) { c.on_step_begin(args_, state_, control_); });
       }
       ModelInputs inputs = batch(*train_dataset_, batches[size_t(i)]);
+      // transformers' floating_point_ops: 6 x (elements of the main input) x parameters.
       if (inputs.input_ids.defined()) {
         state_.total_flos += 6.0 * double(inputs.input_ids.numel()) * L.flops_params;
         state_.num_input_tokens_seen += inputs.input_ids.numel();
+      } else if (inputs.pixel_values.defined()) {
+        state_.total_flos += 6.0 * double(inputs.pixel_values.numel()) * L.flops_params;
       }
       Tensor loss = model_.forward_with_loss(inputs, float(args_.label_smoothing_factor)).get("loss");
       // Each micro-batch carries 1/ga of the update; the logged loss is their sum.
