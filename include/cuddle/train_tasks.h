@@ -99,6 +99,15 @@ struct TaskArguments {
   std::optional<int64_t> early_stopping_patience;
   double early_stopping_threshold = 0.0;
   std::optional<int64_t> max_train_samples, max_eval_samples, max_predict_samples;
+  // LoRA through peft, TRL's flag names and defaults: the adapter (and the task head,
+  // saved in full) trains, the base stays frozen; output folders hold the adapter.
+  bool use_peft = false;
+  int64_t lora_r = 16;
+  double lora_alpha = 32;
+  double lora_dropout = 0.05;
+  std::vector<std::string> lora_target_modules;  // empty: peft's default for the model type
+  std::vector<std::string> lora_modules_to_save;
+  std::string adapter;  // start from this adapter folder (trainable) instead of a fresh one
 
   // `name` as the scripts spell it (model / model_name_or_path, text_column_name(s)); an
   // unknown name is an Error.

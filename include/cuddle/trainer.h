@@ -15,6 +15,7 @@
 
 #include "cuddle/datasets.h"
 #include "cuddle/models.h"
+#include "cuddle/optim.h"
 
 namespace cuddle::training {
 
@@ -191,6 +192,16 @@ using ComputeMetrics = std::function<Metrics(const EvalPrediction&)>;
 // Builds a batch from rows of a dataset (collators.h has transformers' collators).
 using DataCollator = std::function<ModelInputs(const datasets::Dataset& ds, const std::vector<int64_t>& rows)>;
 
+// A model whose trainable tensors are not its own module parameters (a PEFT adapter over a
+// frozen base): what trains and in which groups, and what a save writes and a resume or
+// load_best_model_at_end reads back. Unset, the Trainer trains every parameter and saves the
+// model with save_pretrained.
+struct TrainableView {
+  std::function<std::vector<ParamGroup>(double lr, double weight_decay)> parameter_groups;
+  std::function<void(const std::string& dir)> save;
+  std::function<void(const std::string& dir)> load;
+};
+
 struct TrainOutput {
   int64_t global_step = 0;
   double training_loss = 0;
@@ -243,6 +254,7 @@ class Trainer {
   const TrainingArguments& args() const { return args_; }
   PreTrainedModel& model() { return model_; }
   void add_callback(std::shared_ptr<TrainerCallback> callback);
+  void set_trainable_view(TrainableView view) { view_ = std::move(view); }
 
  private:
   struct Loop;
@@ -269,6 +281,7 @@ class Trainer {
   TrainerState state_;
   TrainerControl control_;
   std::unique_ptr<Loop> loop_;
+  TrainableView view_;
 };
 
 // "checkpoint-<step>".

@@ -145,11 +145,16 @@ TrainOutput Trainer::train(const std::string& resume_from_checkpoint) {
 
   // Weights come back before the parameters become trainable copies the optimizer holds.
   if (!resume.empty()) load_checkpoint_weights(resume);
-  nn::make_trainable(model_);
+  std::vector<ParamGroup> groups;
+  if (view_.parameter_groups) {
+    groups = view_.parameter_groups(args_.learning_rate, args_.weight_decay);
+  } else {
+    nn::make_trainable(model_);
+    groups = decay_parameter_groups(model_, args_.learning_rate, args_.weight_decay);
+  }
   model_.train();
-  L.params = trainable_parameters(model_);
+  for (const auto& g : groups) L.params.insert(L.params.end(), g.params.begin(), g.params.end());
   L.flops_params = flops_parameters(model_);
-  auto groups = decay_parameter_groups(model_, args_.learning_rate, args_.weight_decay);
   if (args_.optim == "sgd")
     L.optimizer = std::make_unique<SGD>(std::move(groups));
   else

@@ -63,7 +63,10 @@ std::vector<std::string> checkpoints_in_deletion_order(const std::string& output
 
 void Trainer::save_model(const std::string& dir) {
   const std::string out = dir.empty() ? args_.output_dir : dir;
-  save_pretrained(model_, out);
+  if (view_.save)
+    view_.save(out);
+  else
+    save_pretrained(model_, out);
   if (!processing_dir_.empty()) copy_companion_files(processing_dir_, out);
   write_json(fs::path(out) / "training_args.json", args_.to_json());
 }
@@ -147,6 +150,7 @@ std::string Trainer::resolve_checkpoint(const std::string& spec) const {
 }
 
 void Trainer::load_checkpoint_weights(const std::string& dir) {
+  if (view_.load) return view_.load(dir);
   // A checkpoint of another architecture would fail the strict load with a list of keys;
   // the config says it first and plainly.
   const Json cfg = io::read_json_file((fs::path(dir) / "config.json").string());
@@ -184,6 +188,7 @@ void Trainer::load_checkpoint_state(const std::string& dir, Loop& L) {
 
 void Trainer::load_best_model() {
   const std::string& best = state_.best_model_checkpoint;
+  if (view_.load) return view_.load(best);
   if (!fs::exists(fs::path(best) / "model.safetensors") && !fs::exists(fs::path(best) / "model.safetensors.index.json"))
     throw Error("load_best_model_at_end: the best checkpoint " + best + " has no weights");
   model_.load_weights(SafetensorsCheckpoint::open(best));

@@ -125,6 +125,68 @@ TEST(TrainerCli, ReproducesTheReferenceTrajectory) {
   EXPECT_EQ(read_json(tmp / "out/config.json")["id2label"]["2"], "positive");
 }
 
+// The train-lora-bert-seqcls trajectory (peft 0.21) through `cuddle train --use_peft`,
+// starting from the recorded initial adapter: per-step loss and grad_norm within 1e-4
+// relative, the saved adapter within 1e-4 of the reference's final LoRA and head weights.
+TEST(TrainerCli, LoraThroughUsePeftReproducesTheReference) {
+  TempDir tmp;
+  const std::string src = fixture("models/train-lora-bert-seqcls");
+  const std::string model = tmp / "model";
+  fs::create_directories(model);
+  for (const char* f : {"base/model.safetensors", "base/config.json", "tokenizer.json", "tokenizer_config.json"})
+    fs::copy_file(src + "/" + f, model + "/" + fs::path(f).filename().string());
+  const json ref = read_json(src + "/reference.json");
+  std::string rows;
+  for (size_t i = 0; i < ref["texts"].size(); ++i)
+    rows += json{{"text", ref["texts"][i]}, {"label", ref["labels"][i]}}.dump() + "\n";
+  test::write_file(tmp / "train.jsonl", rows);
+  const auto r = run_cli(plus(reference_flags(model, tmp / "train.jsonl", tmp / "out"),
+                              {"--use_peft", "--adapter", src + "/initial_adapter", "--save_steps", "4"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("trainable%: 0.6884"), std::string::npos) << r.err;
+  const json state = read_json(tmp / "out/trainer_state.json");
+  std::vector<json> steps;
+  for (const auto& e : state["log_history"])
+    if (e.contains("loss")) steps.push_back(e);
+  ASSERT_EQ(steps.size(), ref["history"].size());
+  for (size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_LT(rel(steps[i]["loss"], ref["history"][i]["loss"]), 1e-4) << i;
+    EXPECT_LT(rel(steps[i]["grad_norm"], ref["history"][i]["grad_norm"]), 1e-4) << i;
+  }
+  // Adapter files in output_dir and in every checkpoint, as the Trainer saves a PeftModel.
+  for (const char* dir : {"out", "out/checkpoint-4", "out/checkpoint-8"}) {
+    EXPECT_TRUE(fs::exists(tmp / (std::string(dir) + "/adapter_config.json"))) << dir;
+    EXPECT_FALSE(fs::exists(tmp / (std::string(dir) + "/model.safetensors"))) << dir;
+  }
+  const auto got = SafetensorsCheckpoint::open(tmp / "out/adapter_model.safetensors");
+  const auto want = SafetensorsCheckpoint::open(src + "/final_params.safetensors");
+  size_t compared = 0;
+  for (const auto& name : got.names()) {
+    // The live names carry the adapter name, as peft's state_dict does.
+    std::string live = name;
+    for (const char* part : {".lora_A.", ".lora_B."})
+      if (const size_t at = live.find(part); at != std::string::npos) live.insert(at + 8, "default.");
+    if (!want.contains(live) && live.starts_with("base_model.model.classifier."))
+      live = "base_model.model.classifier.modules_to_save.default." + live.substr(28);
+    ASSERT_TRUE(want.contains(live)) << name << " -> " << live;
+    const Tensor a = got.tensor(name).to(DType::F32), b = want.tensor(live).to(DType::F32);
+    ASSERT_EQ(a.shape(), b.shape()) << name;
+    for (int64_t i = 0; i < a.numel(); ++i) EXPECT_NEAR(a.data<float>()[i], b.data<float>()[i], 1e-4) << name;
+    ++compared;
+  }
+  EXPECT_GE(compared, 4u);
+  // Resume from the mid-run checkpoint gives the same adapter.
+  const auto again = run_cli(plus(reference_flags(model, tmp / "train.jsonl", tmp / "out"),
+                                  {"--use_peft", "--adapter", src + "/initial_adapter", "--save_steps", "4",
+                                   "--resume_from_checkpoint", tmp / "out/checkpoint-4", "--overwrite_output_dir"}));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto resumed = SafetensorsCheckpoint::open(tmp / "out/adapter_model.safetensors");
+  for (const auto& name : got.names()) {
+    const Tensor a = got.tensor(name), b = resumed.tensor(name);
+    EXPECT_EQ(0, std::memcmp(a.raw_data(), b.raw_data(), size_t(a.numel()) * 4)) << name;
+  }
+}
+
 TEST(TrainerCli, CheckpointLayoutRotationAndBestModel) {
   TempDir tmp;
   const std::string data = make_data(tmp, "train.jsonl");

@@ -8,6 +8,7 @@
 #include "cuddle/dataset_image.h"
 #include "cuddle/error.h"
 #include "cuddle/load_dataset.h"
+#include "cuddle/peft.h"
 #include "cuddle/hub.h"
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
@@ -45,6 +46,15 @@ int64_t as_int(const Json& v, const std::string& name) {
   throw Error("argument " + name + ": " + v.dump() + " is not an integer");
 }
 
+double as_double(const Json& v, const std::string& name) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const Json p = Json::parse(v.get<std::string>(), nullptr, false);
+    if (!p.is_discarded() && p.is_number()) return p.get<double>();
+  }
+  throw Error("argument " + name + ": " + v.dump() + " is not a number");
+}
+
 bool as_bool(const Json& v, const std::string& name) {
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_string()) {
@@ -78,10 +88,14 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"early_stopping_patience",
        [](TA& a, const Json& v, const std::string& n) { a.early_stopping_patience = as_int(v, n); }},
       {"early_stopping_threshold",
-       [](TA& a, const Json& v, const std::string& n) {
-         a.early_stopping_threshold = v.is_string() ? std::stod(v.get<std::string>()) : v.get<double>();
-         (void)n;
-       }},
+       [](TA& a, const Json& v, const std::string& n) { a.early_stopping_threshold = as_double(v, n); }},
+      {"use_peft", [](TA& a, const Json& v, const std::string& n) { a.use_peft = as_bool(v, n); }},
+      {"lora_r", [](TA& a, const Json& v, const std::string& n) { a.lora_r = as_int(v, n); }},
+      {"lora_alpha", [](TA& a, const Json& v, const std::string& n) { a.lora_alpha = as_double(v, n); }},
+      {"lora_dropout", [](TA& a, const Json& v, const std::string& n) { a.lora_dropout = as_double(v, n); }},
+      {"lora_target_modules", [](TA& a, const Json& v, const std::string&) { a.lora_target_modules = split_list(v); }},
+      {"lora_modules_to_save", [](TA& a, const Json& v, const std::string&) { a.lora_modules_to_save = split_list(v); }},
+      {"adapter", str(&TA::adapter)},
       {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = as_int(v, n); }},
       {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = as_int(v, n); }},
       {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = as_int(v, n); }},
@@ -150,6 +164,61 @@ ComputeMetrics classification_metrics(std::vector<std::string> names) {
   };
 }
 
+// peft's default LoRA targets (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING) for the
+// families cuddle trains.
+std::vector<std::string> default_lora_targets(const std::string& model_type) {
+  if (model_type == "bert" || model_type == "roberta" || model_type == "xlm-roberta" || model_type == "vit")
+    return {"query", "value"};
+  if (model_type == "distilbert") return {"q_lin", "v_lin"};
+  if (model_type == "llama" || model_type == "mistral" || model_type == "qwen2") return {"q_proj", "v_proj"};
+  throw Error("--use_peft: no default LoRA target modules for model_type \"" + model_type +
+              "\"; name them with --lora_target_modules");
+}
+
+// --use_peft: the model wrapped as peft's get_peft_model (or PeftModel.from_pretrained of
+// --adapter, trainable) and the Trainer told to train and save the adapter.
+std::shared_ptr<peft::PeftModel> attach_lora(std::shared_ptr<PreTrainedModel> model, const TaskArguments& task,
+                                             ModelTask mtask, const std::string& model_dir, Trainer& trainer) {
+  std::shared_ptr<peft::PeftModel> lora;
+  if (!task.adapter.empty()) {
+    peft::AdapterLoadOptions o;
+    o.is_trainable = true;
+    lora = std::make_shared<peft::PeftModel>(peft::PeftModel::from_pretrained(model, task.adapter, o));
+  } else {
+    peft::LoraConfig cfg;
+    cfg.r = task.lora_r;
+    cfg.lora_alpha = task.lora_alpha;
+    cfg.lora_dropout = task.lora_dropout;
+    cfg.target_modules = task.lora_target_modules.empty() ? default_lora_targets(model->config().model_type)
+                                                          : task.lora_target_modules;
+    cfg.modules_to_save = task.lora_modules_to_save;
+    cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS" : "";
+    // Image classification has no peft task type; its head is saved in full as peft's
+    // examples do with modules_to_save.
+    if (mtask == ModelTask::ImageClassification && cfg.modules_to_save.empty()) cfg.modules_to_save = {"classifier"};
+    cfg.base_model_name_or_path = model_dir;
+    lora = std::make_shared<peft::PeftModel>(peft::get_peft_model(model, cfg));
+  }
+  std::cerr << lora->trainable_parameters_line() << "\n";
+  TrainableView view;
+  view.parameter_groups = [lora](double lr, double wd) { return lora->parameter_groups(lr, wd); };
+  view.save = [lora](const std::string& dir) { lora->save_pretrained(dir); };
+  // A checkpoint's adapter replaces the one in training, under the same name.
+  view.load = [lora](const std::string& dir) {
+    const std::string name = lora->active_adapter();
+    peft::AdapterLoadOptions o;
+    o.is_trainable = true;
+    lora->load_adapter(dir, name + "_loading", o);
+    lora->set_adapter(name + "_loading");
+    lora->delete_adapter(name);
+    lora->load_adapter(dir, name, o);
+    lora->set_adapter(name);
+    lora->delete_adapter(name + "_loading");
+  };
+  trainer.set_trainable_view(view);
+  return lora;
+}
+
 // The image column must exist and hold images: checked on the first row before training.
 void image_at_checked(const datasets::Dataset& ds, const std::string& column) {
   if (ds.num_rows() > 0) datasets::image_at(ds, 0, column);
@@ -207,7 +276,7 @@ int run_task(TaskArguments task, TrainingArguments args) {
   const datasets::Dataset& label_source = train_raw ? *train_raw : eval_raw ? *eval_raw : *test_raw;
   const LabelSet labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
   std::vector<std::string> fresh;
-  auto model = model_for_training(model_dir, mtask, &labels, &fresh);
+  std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, mtask, &labels, &fresh);
   if (!fresh.empty())
     std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
               << "): train them before use\n";
@@ -242,6 +311,8 @@ int run_task(TaskArguments task, TrainingArguments args) {
                                                                 task.early_stopping_threshold));
   Trainer trainer(*model, args, collator, train_ds, eval_ds,
                   classification_metrics(task.metric_name), callbacks, model_dir);
+  std::shared_ptr<peft::PeftModel> lora;
+  if (task.use_peft || !task.adapter.empty()) lora = attach_lora(model, task, mtask, model_dir, trainer);
   if (args.do_train) {
     const TrainOutput out = trainer.train();
     trainer.save_model();
