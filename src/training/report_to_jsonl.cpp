@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "cuddle/tracking.h"
+#include "io/atomic_file.h"
 
 namespace cuddle::tracking {
 
@@ -27,14 +28,9 @@ void JsonlLogger::log(const nlohmann::ordered_json& entry) {
   if (!entry.is_object()) throw Error(path_ + ": a log entry must be a JSON object, got " + entry.dump());
   // NaN and inf are not JSON; nlohmann writes them as null, which readers accept.
   const std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  // One write() per line: with O_APPEND the kernel places it whole at the end of the file.
-  size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw IoError(path_ + ": cannot append a log line: " + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
+  // One write() per line (short writes only happen when the disk fills): with O_APPEND the
+  // kernel places it whole at the end of the file.
+  io::write_all(fd_, line.data(), line.size(), path_);
 }
 
 }  // namespace cuddle::tracking
