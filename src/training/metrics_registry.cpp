@@ -65,6 +65,11 @@ Scores classification(const std::string& name, const Json& pred, const Json& ref
   const auto p = class_ids(pred, "predictions"), r = class_ids(ref, "references");
   if (name == "accuracy") return {{"accuracy", accuracy(p, r)}};
   if (name == "matthews_correlation") return {{"matthews_correlation", matthews_correlation(p, r)}};
+  if (options.contains("average") && !options["average"].is_string())
+    throw Error("metric '" + name + "': option average must be a string (binary, macro, micro, weighted)");
+  if (options.contains("pos_label") && !options["pos_label"].is_number_integer())
+    throw Error("metric '" + name + "': option pos_label must be an integer class id, found " +
+                options["pos_label"].dump());
   const PrecisionRecallF1 s = precision_recall_f1(p, r, parse_average(options.value("average", "binary")),
                                                   options.value("pos_label", int64_t{1}));
   if (name == "precision") return {{"precision", s.precision}};
@@ -73,9 +78,12 @@ Scores classification(const std::string& name, const Json& pred, const Json& ref
 }
 
 Scores seqeval_scores(const Json& pred, const Json& ref, const Json& options) {
+  for (const char* key : {"mode", "scheme"})
+    if (options.contains(key) && !options[key].is_string() && !options[key].is_null())
+      throw Error(std::string("seqeval: option ") + key + " must be a string, found " + options[key].dump());
   SeqevalOptions o;
-  o.strict = options.value("mode", "") == "strict";
-  o.scheme = options.value("scheme", "IOB2");
+  o.strict = options.contains("mode") && options["mode"] == "strict";
+  if (options.contains("scheme") && options["scheme"].is_string()) o.scheme = options["scheme"].get<std::string>();
   const SeqevalResult r = seqeval(tag_sequences(pred, "predictions"), tag_sequences(ref, "references"), o);
   Scores out{{"overall_precision", r.overall_precision},
              {"overall_recall", r.overall_recall},

@@ -198,6 +198,11 @@ TEST(Metrics, ComputeByName) {
                          "mean_average_precision, perplexity, precision, recall, seqeval, squad"),
             std::string::npos);
   EXPECT_NE(error_of([] { m::compute("accuracy", J{"a"}, J{1}); }).find("integer class ids"), std::string::npos);
+  EXPECT_NE(error_of([] { m::compute("f1", J{1}, J{1}, J{{"pos_label", "yes"}}); }).find("pos_label must be an integer"),
+            std::string::npos);
+  const J tags = J::parse(R"([["I-PER", "O"]])");
+  const auto strict = m::compute("seqeval", tags, tags, J{{"mode", "strict"}, {"scheme", "IOB2"}});
+  EXPECT_EQ(strict.at("overall_f1"), 0.0);  // I- opens nothing in strict IOB2
   EXPECT_NE(error_of([] { m::compute("squad", J::parse(R"([{"id": "1"}])"), J::array()); }).find("prediction_text"),
             std::string::npos);
 }
