@@ -2,6 +2,7 @@
 // at logging steps, eval_* entries at evaluations) and the final metrics table.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cuddle/training_report.h"
