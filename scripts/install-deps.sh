@@ -19,6 +19,7 @@ PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler  # Arrow IPC metadata (datasets)
   libthrift-dev thrift-compiler libboost-dev  # Parquet metadata (Thrift headers need Boost)
   libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev zlib1g-dev  # Parquet page codecs
+  libprotobuf-dev protobuf-compiler   # TensorBoard event files (Event / Summary protobufs)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,19 +6,15 @@
 //    {"dtype","shape","data_offsets"}; strings escaped as serde_json does (which is also
 //    what nlohmann::json::dump does without ensure_ascii);
 //  - the header padded with spaces to a multiple of 8 bytes.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "cuddle/error.h"
 #include "cuddle/safetensors.h"
+#include "io/atomic_file.h"
 #include "io/quote.h"
 
 namespace cuddle {
@@ -120,17 +116,6 @@ std::string length_prefix(uint64_t n) {
   return s;
 }
 
-void write_all(int fd, const void* data, size_t n, const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) throw IoError(path + ": write failed: " + std::strerror(errno));
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
 }  // namespace
 
 std::string serialize_safetensors(const NamedTensors& tensors,
@@ -146,27 +131,13 @@ std::string serialize_safetensors(const NamedTensors& tensors,
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata) {
   Prepared p = prepare(tensors, metadata);
-  // A sibling temporary file renamed over `path`: readers never see a partial file, and
-  // an existing file that is mmap'd (perhaps by the tensors being saved) stays intact.
-  std::string tmp = path + ".tmp-XXXXXX";
-  int fd = mkstemp(tmp.data());
-  if (fd < 0) throw IoError(path + ": cannot create a temporary file: " + std::strerror(errno));
-  try {
+  // Atomic: readers never see a partial file, and an existing file that is mmap'd (perhaps
+  // by the tensors being saved) stays intact.
+  io::write_file_atomic(path, [&](int fd) {
     std::string head = length_prefix(p.header.size()) + p.header;
-    write_all(fd, head.data(), head.size(), path);
-    for (const auto& [name, t] : p.tensors) write_all(fd, t.raw_data(), t.nbytes(), path);
-    if (::fchmod(fd, 0644) != 0 || ::close(fd) != 0) {
-      fd = -1;
-      throw IoError(path + ": cannot finish writing: " + std::strerror(errno));
-    }
-    fd = -1;
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw IoError(path + ": cannot rename the temporary file into place: " + std::strerror(errno));
-  } catch (...) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
+    io::write_all(fd, head.data(), head.size(), path);
+    for (const auto& [name, t] : p.tensors) io::write_all(fd, t.raw_data(), t.nbytes(), path);
+  });
 }
 
 }  // namespace cuddle

@@ -6,6 +6,7 @@
 
 #include "tokenizers/chat_template/builtins.h"
 #include "tokenizers/chat_template/errors.h"
+#include "core/python_repr.h"
 #include "tokenizers/unicode.h"
 
 namespace cuddle::chat {

@@ -101,9 +101,6 @@ class Value {
       v_;
 };
 
-// Python's repr(float): the shortest digits that read back to the same double, fixed
-// notation between 1e-4 and 1e16, "1e+16" style outside, "inf" / "nan".
-std::string python_float_repr(double d);
 // The value as a string of code points (Python's str indexing and len count code points).
 std::u32string code_points(const std::string& utf8);
 std::string to_utf8(std::u32string_view cps);
