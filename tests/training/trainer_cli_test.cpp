@@ -194,13 +194,14 @@ TEST(TrainerCli, CheckpointLayoutRotationAndBestModel) {
                               {"--validation_file", data, "--eval_strategy", "steps", "--eval_steps", "2",
                                "--save_strategy", "steps", "--save_steps", "2", "--save_total_limit", "2",
                                "--load_best_model_at_end", "--metric_for_best_model", "accuracy", "--do_train",
-                               "--do_eval", "--report_to", "jsonl"}));
+                               "--do_eval", "--report_to", "jsonl,tensorboard", "--metric_name", "accuracy,f1"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json state = read_json(tmp / "out/trainer_state.json");
   // Two checkpoints stay: the last and the best (which rotation deletes last).
   std::vector<std::string> kept;
   for (const auto& e : fs::directory_iterator(tmp / "out"))
-    if (e.is_directory()) kept.push_back(e.path().filename().string());
+    if (e.is_directory() && e.path().filename().string().starts_with("checkpoint-"))
+      kept.push_back(e.path().filename().string());
   std::sort(kept.begin(), kept.end());
   ASSERT_FALSE(state["best_model_checkpoint"].is_null());
   const std::string best = fs::path(state["best_model_checkpoint"].get<std::string>()).filename().string();
@@ -234,6 +235,18 @@ TEST(TrainerCli, CheckpointLayoutRotationAndBestModel) {
   const Tensor a = final_model.tensor("classifier.weight"), b = best_model.tensor("classifier.weight");
   EXPECT_EQ(0, std::memcmp(a.raw_data(), b.raw_data(), size_t(a.numel()) * 4));
   EXPECT_TRUE(fs::exists(tmp / "out/eval_results.json"));
+  EXPECT_TRUE(read_json(tmp / "out/eval_results.json").contains("eval_f1"));
+  // TensorBoard event files under runs/, the model card, and `cuddle report` reads the run.
+  bool events = false;
+  for (const auto& e : fs::directory_iterator(tmp / "out/runs"))
+    events = events || e.path().filename().string().starts_with("events.out.tfevents.");
+  EXPECT_TRUE(events);
+  const std::string card = test::read_file(tmp / "out/README.md");
+  EXPECT_NE(card.find("generated_from_trainer"), std::string::npos);
+  EXPECT_NE(card.find("model-index"), std::string::npos);
+  const auto report = run_cli({"report", tmp / "out"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(test::read_file(tmp / "out/report.html").find("<svg"), std::string::npos);
 }
 
 // Runs the CLI in a child and SIGKILLs it once `marker` exists.

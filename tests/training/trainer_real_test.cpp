@@ -42,6 +42,7 @@ TEST(TrainerReal, LangidFromScratchReachesHeldOutAccuracy) {
 std::string digits_dataset(const test::TempDir& tmp) {
   namespace fs = std::filesystem;
   const std::string root = tmp / "digits";
+  fs::create_directories(root);
   for (const char* split : {"train", "validation"})
     fs::copy(fixture(std::string("real/digits/") + split), root + "/" + split, fs::copy_options::recursive);
   std::istringstream labels(test::read_file(fixture("real/digits_test/labels.jsonl")));

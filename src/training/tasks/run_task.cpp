@@ -8,6 +8,9 @@
 #include "cuddle/dataset_image.h"
 #include "cuddle/error.h"
 #include "cuddle/load_dataset.h"
+#include "cuddle/metrics.h"
+#include "cuddle/model_card.h"
+#include "cuddle/trainer_card.h"
 #include "cuddle/peft.h"
 #include "cuddle/hub.h"
 #include "cuddle/train_tasks.h"
@@ -147,22 +150,37 @@ Splits load_splits(const TaskArguments& task, const TrainingArguments& args) {
   return s;
 }
 
-// accuracy (evaluate's definition) of the arg-max of the logits.
-ComputeMetrics classification_metrics(std::vector<std::string> names) {
-  if (names.empty()) names = {"accuracy"};
+// The metrics --metric_name names (evaluate's, by name; the task's default when none) on
+// the arg-max of the logits. precision / recall / f1 average "macro" over more than two
+// classes ("binary" otherwise), as a multi-class run has to choose one.
+ComputeMetrics classification_metrics(std::vector<std::string> names, const std::string& task, int64_t num_labels) {
+  if (names.empty()) names = {metrics::default_metric_for_task(task)};
+  const auto known = metrics::metric_names();
   for (const auto& n : names)
-    if (n != "accuracy") throw Error("metric \"" + n + "\" is not known (known: accuracy)");
-  return [](const EvalPrediction& p) {
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw Error("metric \"" + n + "\" does not exist (known: " + list + ")");
+    }
+  return [names, num_labels](const EvalPrediction& p) {
     const Tensor logits = p.predictions.contiguous();
     const int64_t n = logits.shape()[0], c = logits.shape()[1];
     const float* x = logits.data<float>();
-    const int64_t* y = p.label_ids.data<int64_t>();
-    int64_t right = 0;
-    for (int64_t i = 0; i < n; ++i)
-      right += int64_t(std::max_element(x + i * c, x + (i + 1) * c) - (x + i * c)) == y[i];
-    return Metrics{{"accuracy", double(right) / double(std::max<int64_t>(n, 1))}};
+    Json preds = Json::array(), refs = Json::array();
+    for (int64_t i = 0; i < n; ++i) {
+      preds.push_back(int64_t(std::max_element(x + i * c, x + (i + 1) * c) - (x + i * c)));
+      refs.push_back(p.label_ids.data<int64_t>()[i]);
+    }
+    Metrics out;
+    for (const auto& name : names) {
+      Json options = Json::object();
+      if ((name == "precision" || name == "recall" || name == "f1") && num_labels > 2) options["average"] = "macro";
+      for (const auto& [k, v] : metrics::compute(name, preds, refs, options)) out[k] = v;
+    }
+    return out;
   };
 }
+
 
 // peft's default LoRA targets (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING) for the
 // families cuddle trains.
@@ -217,6 +235,29 @@ std::shared_ptr<peft::PeftModel> attach_lora(std::shared_ptr<PreTrainedModel> mo
   };
   trainer.set_trainable_view(view);
   return lora;
+}
+
+// The Trainer's model card in output_dir (README.md); for an adapter, peft's library_name
+// and the base model it applies to.
+void write_card(const Trainer& trainer, const TaskArguments& task, const TrainingArguments& args,
+                const std::string& model_dir, bool adapter) {
+  TrainerCardInfo card;
+  card.model_name = args.hub_model_id.empty() ? fs::path(args.output_dir).lexically_normal().filename().string()
+                                              : args.hub_model_id;
+  const bool pretrained = fs::exists(fs::path(model_dir) / "model.safetensors") ||
+                          fs::exists(fs::path(model_dir) / "model.safetensors.index.json");
+  if (pretrained) card.base_model = task.model_name_or_path;
+  card.dataset = task.dataset_name;
+  card.task = task.task;
+  card.log_history = nlohmann::ordered_json(trainer.state().log_history);
+  card.training_args = nlohmann::ordered_json(args.to_json());
+  const std::string path = write_trainer_model_card(args.output_dir, card);
+  if (adapter) {
+    hub::ModelCard c = hub::ModelCard::load(path);
+    c.set("library_name", "peft");
+    c.set("base_model", task.model_name_or_path);
+    c.save(path);
+  }
 }
 
 // The image column must exist and hold images: checked on the first row before training.
@@ -310,7 +351,8 @@ int run_task(TaskArguments task, TrainingArguments args) {
     callbacks.push_back(std::make_shared<EarlyStoppingCallback>(*task.early_stopping_patience,
                                                                 task.early_stopping_threshold));
   Trainer trainer(*model, args, collator, train_ds, eval_ds,
-                  classification_metrics(task.metric_name), callbacks, model_dir);
+                  classification_metrics(task.metric_name, task.task, int64_t(labels.names.size())), callbacks,
+                  model_dir);
   std::shared_ptr<peft::PeftModel> lora;
   if (task.use_peft || !task.adapter.empty()) lora = attach_lora(model, task, mtask, model_dir, trainer);
   if (args.do_train) {
@@ -341,6 +383,7 @@ int run_task(TaskArguments task, TrainingArguments args) {
     io::write_file_atomic((fs::path(args.output_dir) / "predict_results.txt").string(), text);
     if (!p.metrics.empty()) trainer.save_metrics("predict", p.metrics);
   }
+  if (args.do_train) write_card(trainer, task, args, model_dir, lora != nullptr);
   if (args.push_to_hub) {
     const std::string commit = trainer.push_to_hub();
     std::cout << "pushed " << args.output_dir << " to " << trainer.hub_repo_id() << " at " << commit << "\n";
