@@ -27,7 +27,7 @@ TEST(TrainerReal, LangidFromScratchReachesHeldOutAccuracy) {
        "--validation_file", data + "/validation.jsonl", "--test_file", data + "/heldout.jsonl", "--do_train",
        "--do_eval", "--do_predict", "--output_dir", tmp / "out", "--num_train_epochs", "3",
        "--per_device_train_batch_size", "64", "--per_device_eval_batch_size", "128", "--learning_rate", "5e-4",
-       "--warmup_steps", "100", "--max_seq_length", "64", "--pad_to_max_length", "false", "--group_by_length",
+       "--warmup_steps", "100", "--max_seq_length", "64", "--pad_to_max_length", "false",
        "--eval_strategy", "epoch", "--save_strategy", "no", "--logging_steps", "50", "--seed", "42"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto results = nlohmann::json::parse(test::read_file(tmp / "out/all_results.json"));
