@@ -33,6 +33,8 @@ struct CliResult {
 // Runs the cuddle binary with `args` (no shell), stdin from /dev/null unless `input` is
 // given.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
+// Replaces the calling (forked child) process by the cuddle binary with `args`.
+[[noreturn]] void exec_cli(const std::vector<std::string>& args);
 
 std::string read_file(const std::string& path);
 

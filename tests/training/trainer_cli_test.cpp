@@ -254,16 +254,9 @@ void run_and_kill_when(const std::vector<std::string>& args, const std::string& 
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    std::vector<char*> argv;
-    std::string bin = CUDDLE_BIN;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
     freopen("/dev/null", "w", stderr);
     freopen("/dev/null", "w", stdout);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
+    test::exec_cli(args);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   int status = 0;
@@ -416,14 +409,8 @@ TEST(TrainerCli, ADiskThatFillsDuringASaveLosesNothing) {
     std::vector<std::string> args = plus(reference_flags(model, data, out),
                                          {"--max_steps", "4", "--save_steps", "2", "--resume_from_checkpoint",
                                           out + "/checkpoint-2"});
-    std::vector<char*> argv;
-    std::string bin = CUDDLE_BIN;
-    argv.push_back(bin.data());
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     freopen((tmp / "err.txt").c_str(), "w", stderr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
+    test::exec_cli(args);
   }
   int status = 0;
   waitpid(pid, &status, 0);

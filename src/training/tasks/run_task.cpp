@@ -1,5 +1,6 @@
 // `cuddle train TASK`: the flow of transformers' run_classification.py around the Trainer.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -40,15 +41,6 @@ std::vector<std::string> split_list(const Json& v) {
   return out;
 }
 
-int64_t as_int(const Json& v, const std::string& name) {
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_string()) {
-    const Json p = Json::parse(v.get<std::string>(), nullptr, false);
-    if (!p.is_discarded() && p.is_number_integer()) return p.get<int64_t>();
-  }
-  throw Error("argument " + name + ": " + v.dump() + " is not an integer");
-}
-
 double as_double(const Json& v, const std::string& name) {
   if (v.is_number()) return v.get<double>();
   if (v.is_string()) {
@@ -56,6 +48,12 @@ double as_double(const Json& v, const std::string& name) {
     if (!p.is_discarded() && p.is_number()) return p.get<double>();
   }
   throw Error("argument " + name + ": " + v.dump() + " is not a number");
+}
+
+int64_t as_int(const Json& v, const std::string& name) {
+  const double d = as_double(v, name);
+  if (d != std::floor(d)) throw Error("argument " + name + ": " + v.dump() + " is not an integer");
+  return static_cast<int64_t>(d);
 }
 
 bool as_bool(const Json& v, const std::string& name) {
