@@ -1,5 +1,6 @@
 // Arrays, columns and tables: element access, validation of arrays read from files, and
 // the row-level kernels (take, slice, concatenation) that every dataset operation uses.
+#include <limits>
 #include <algorithm>
 
 #include "cuddle/arrow.h"
@@ -39,10 +40,12 @@ namespace {
 void validate_at(const ArrayData& a, const std::string& where, const std::string& path) {
   if (a.length < 0 || a.offset < 0 || a.null_count < 0 || a.null_count > a.length)
     invalid(where, path, "negative or inconsistent length / offset / null count");
+  if (a.length > std::numeric_limits<int64_t>::max() - a.offset) invalid(where, path, "length overflows");
   const int64_t end = a.offset + a.length;
-  if (end < 0) invalid(where, path, "length overflows");
+  // Bytes for `end` bits, without the overflow of (end + 7) / 8 near INT64_MAX.
+  const int64_t bitmap_bytes = end / 8 + (end % 8 != 0);
   if (a.type->id == Type::Null) return;
-  if (!a.validity.empty() && static_cast<int64_t>(a.validity.size()) < (end + 7) / 8)
+  if (!a.validity.empty() && static_cast<int64_t>(a.validity.size()) < bitmap_bytes)
     invalid(where, path, "validity bitmap of " + std::to_string(a.validity.size()) + " bytes is too short for " +
                              std::to_string(end) + " values");
   if (a.validity.empty() && a.null_count != 0) invalid(where, path, "null count without a validity bitmap");
@@ -53,7 +56,7 @@ void validate_at(const ArrayData& a, const std::string& where, const std::string
                                std::to_string(bytes) + " needed");
   };
   if (id == Type::Bool) {
-    need_values((end + 7) / 8);
+    need_values(bitmap_bytes);
   } else if (int w = byte_width(id)) {
     if (end > (int64_t{1} << 60) / w) invalid(where, path, "length overflows");
     need_values(end * w);
