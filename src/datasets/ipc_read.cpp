@@ -200,14 +200,19 @@ Table read_file_format(const Reader& r) {
   if (footer->dictionaries() && footer->dictionaries()->size() > 0)
     r.fail("dictionary batches are not supported (dictionary-encoded columns)");
   if (!footer->recordBatches()) return t;
-  int i = 0;
-  for (const fb::Block* b : *footer->recordBatches()) {
+  const auto* blocks = footer->recordBatches();
+  for (flatbuffers::uoffset_t k = 0; k < blocks->size(); ++k) {
+    const int i = static_cast<int>(k);
+    // Copied out: the verifier checks the vector's bounds, not that its 8-byte structs are
+    // 8-byte aligned, which a hostile file need not honour.
+    fb::Block block(0, 0, 0);
+    std::memcpy(&block, blocks->Data() + size_t(k) * sizeof(fb::Block), sizeof(fb::Block));
+    const fb::Block* b = &block;
     if (b->offset() < 8 || static_cast<uint64_t>(b->offset()) >= r.size)
       r.fail("record batch " + std::to_string(i) + ": block offset " + std::to_string(b->offset()) + " outside the file");
     Message m = read_message(r, static_cast<size_t>(b->offset()), i);
     if (!m.meta) r.fail("record batch " + std::to_string(i) + ": block points at an end-of-stream marker");
     append(t, decode_batch(r, t.schema, m, i));
-    ++i;
   }
   return t;
 }
