@@ -7,8 +7,66 @@
 
 #include "cuddle/error.h"
 #include "cuddle/trainer.h"
+#include "training/arg_values.h"
 
 namespace cuddle::training {
+
+// Values of arguments by name (arg_values.h), shared with the example scripts' arguments.
+namespace {
+[[noreturn]] void wrong(const std::string& name, const Json& v, const char* expected) {
+  throw Error("argument " + name + ": " + v.dump() + " is not " + expected);
+}
+}  // namespace
+
+bool to_bool(const Json& v, const std::string& n) {
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_integer() && (v == 0 || v == 1)) return v.get<int>() == 1;
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s == "true" || s == "True" || s == "1") return true;
+    if (s == "false" || s == "False" || s == "0") return false;
+  }
+  wrong(n, v, "true or false");
+}
+
+double to_double(const Json& v, const std::string& n) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const Json p = Json::parse(v.get<std::string>(), nullptr, false);
+    if (!p.is_discarded() && p.is_number()) return p.get<double>();
+  }
+  wrong(n, v, "a number");
+}
+
+int64_t to_int(const Json& v, const std::string& n) {
+  const double d = to_double(v, n);
+  if (d != std::floor(d)) wrong(n, v, "an integer");
+  return static_cast<int64_t>(d);
+}
+
+std::string to_string(const Json& v, const std::string& n) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";  // resume_from_checkpoint=True
+  wrong(n, v, "a string");
+}
+
+std::vector<std::string> to_list(const Json& v, const std::string& n) {
+  std::vector<std::string> out;
+  if (v.is_null()) return out;
+  if (v.is_array()) {
+    for (const auto& e : v) out.push_back(to_string(e, n));
+    return out;
+  }
+  const std::string s = to_string(v, n);
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = std::min(s.find(',', start), s.size());
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 
 namespace {
 
@@ -19,10 +77,6 @@ struct Field {
   std::function<Json(const TA&)> get;
 };
 
-[[noreturn]] void wrong(const std::string& name, const Json& v, const char* expected) {
-  throw Error("training argument " + name + ": " + v.dump() + " is not " + expected);
-}
-
 // Text as a command line gives it becomes the JSON value it stands for.
 Json from_text(const std::string& t) {
   if (t == "None" || t == "none" || t == "null") return nullptr;
@@ -31,31 +85,6 @@ Json from_text(const std::string& t) {
   const Json parsed = Json::parse(t, nullptr, false);
   if (!parsed.is_discarded() && (parsed.is_number() || parsed.is_array() || parsed.is_object())) return parsed;
   return t;
-}
-
-bool to_bool(const Json& v, const std::string& n) {
-  if (v.is_boolean()) return v.get<bool>();
-  if (v.is_number_integer() && (v == 0 || v == 1)) return v.get<int>() == 1;
-  wrong(n, v, "true or false");
-}
-double to_double(const Json& v, const std::string& n) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    const Json p = Json::parse(v.get<std::string>(), nullptr, false);
-    if (!p.is_discarded() && p.is_number()) return p.get<double>();
-  }
-  wrong(n, v, "a number");
-}
-int64_t to_int(const Json& v, const std::string& n) {
-  const double d = to_double(v, n);
-  if (d != std::floor(d)) wrong(n, v, "an integer");
-  return static_cast<int64_t>(d);
-}
-std::string to_string(const Json& v, const std::string& n) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "";
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";  // resume_from_checkpoint=True
-  wrong(n, v, "a string");
 }
 
 template <class T>
@@ -83,19 +112,7 @@ Field field(T TA::*member) {
     else if constexpr (std::is_same_v<T, std::optional<bool>>) out = v.is_null() ? std::nullopt : std::optional(to_bool(v, n));
     else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
       // A list, or text with commas ("jsonl,tensorboard"); "none" / null: nothing.
-      out.clear();
-      if (v.is_null()) return;
-      if (v.is_array()) {
-        for (const auto& e : v) out.push_back(to_string(e, n));
-      } else {
-        std::string s = to_string(v, n);
-        size_t start = 0;
-        while (start <= s.size()) {
-          const size_t comma = std::min(s.find(',', start), s.size());
-          if (comma > start) out.push_back(s.substr(start, comma - start));
-          start = comma + 1;
-        }
-      }
+      out = to_list(v, n);
       out.erase(std::remove(out.begin(), out.end(), "none"), out.end());
     }
   };

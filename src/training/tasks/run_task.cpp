@@ -1,6 +1,5 @@
 // `cuddle train TASK`: the flow of transformers' run_classification.py around the Trainer.
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -16,6 +15,7 @@
 #include "cuddle/hub.h"
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
+#include "training/arg_values.h"
 
 namespace cuddle::training {
 
@@ -24,47 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using TA = TaskArguments;
-
-std::vector<std::string> split_list(const Json& v) {
-  std::vector<std::string> out;
-  if (v.is_array()) {
-    for (const auto& e : v) out.push_back(e.get<std::string>());
-    return out;
-  }
-  const std::string s = v.get<std::string>();
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t comma = std::min(s.find(',', start), s.size());
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-double as_double(const Json& v, const std::string& name) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    const Json p = Json::parse(v.get<std::string>(), nullptr, false);
-    if (!p.is_discarded() && p.is_number()) return p.get<double>();
-  }
-  throw Error("argument " + name + ": " + v.dump() + " is not a number");
-}
-
-int64_t as_int(const Json& v, const std::string& name) {
-  const double d = as_double(v, name);
-  if (d != std::floor(d)) throw Error("argument " + name + ": " + v.dump() + " is not an integer");
-  return static_cast<int64_t>(d);
-}
-
-bool as_bool(const Json& v, const std::string& name) {
-  if (v.is_boolean()) return v.get<bool>();
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s == "true" || s == "True" || s == "1") return true;
-    if (s == "false" || s == "False" || s == "0") return false;
-  }
-  throw Error("argument " + name + ": " + v.dump() + " is not true or false");
-}
 
 const std::map<std::string, std::function<void(TA&, const Json&, const std::string&)>>& task_fields() {
   using F = std::function<void(TA&, const Json&, const std::string&)>;
@@ -79,27 +38,27 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"validation_file", str(&TA::validation_file)},
       {"test_file", str(&TA::test_file)},
       {"dataset_name", str(&TA::dataset_name)},
-      {"text_column_name", [](TA& a, const Json& v, const std::string&) { a.text_column_names = split_list(v); }},
-      {"text_column_names", [](TA& a, const Json& v, const std::string&) { a.text_column_names = split_list(v); }},
+      {"text_column_name", [](TA& a, const Json& v, const std::string& n) { a.text_column_names = to_list(v, n); }},
+      {"text_column_names", [](TA& a, const Json& v, const std::string& n) { a.text_column_names = to_list(v, n); }},
       {"label_column_name", str(&TA::label_column_name)},
       {"image_column_name", str(&TA::image_column_name)},
-      {"max_seq_length", [](TA& a, const Json& v, const std::string& n) { a.max_seq_length = as_int(v, n); }},
-      {"pad_to_max_length", [](TA& a, const Json& v, const std::string& n) { a.pad_to_max_length = as_bool(v, n); }},
-      {"metric_name", [](TA& a, const Json& v, const std::string&) { a.metric_name = split_list(v); }},
+      {"max_seq_length", [](TA& a, const Json& v, const std::string& n) { a.max_seq_length = to_int(v, n); }},
+      {"pad_to_max_length", [](TA& a, const Json& v, const std::string& n) { a.pad_to_max_length = to_bool(v, n); }},
+      {"metric_name", [](TA& a, const Json& v, const std::string& n) { a.metric_name = to_list(v, n); }},
       {"early_stopping_patience",
-       [](TA& a, const Json& v, const std::string& n) { a.early_stopping_patience = as_int(v, n); }},
+       [](TA& a, const Json& v, const std::string& n) { a.early_stopping_patience = to_int(v, n); }},
       {"early_stopping_threshold",
-       [](TA& a, const Json& v, const std::string& n) { a.early_stopping_threshold = as_double(v, n); }},
-      {"use_peft", [](TA& a, const Json& v, const std::string& n) { a.use_peft = as_bool(v, n); }},
-      {"lora_r", [](TA& a, const Json& v, const std::string& n) { a.lora_r = as_int(v, n); }},
-      {"lora_alpha", [](TA& a, const Json& v, const std::string& n) { a.lora_alpha = as_double(v, n); }},
-      {"lora_dropout", [](TA& a, const Json& v, const std::string& n) { a.lora_dropout = as_double(v, n); }},
-      {"lora_target_modules", [](TA& a, const Json& v, const std::string&) { a.lora_target_modules = split_list(v); }},
-      {"lora_modules_to_save", [](TA& a, const Json& v, const std::string&) { a.lora_modules_to_save = split_list(v); }},
+       [](TA& a, const Json& v, const std::string& n) { a.early_stopping_threshold = to_double(v, n); }},
+      {"use_peft", [](TA& a, const Json& v, const std::string& n) { a.use_peft = to_bool(v, n); }},
+      {"lora_r", [](TA& a, const Json& v, const std::string& n) { a.lora_r = to_int(v, n); }},
+      {"lora_alpha", [](TA& a, const Json& v, const std::string& n) { a.lora_alpha = to_double(v, n); }},
+      {"lora_dropout", [](TA& a, const Json& v, const std::string& n) { a.lora_dropout = to_double(v, n); }},
+      {"lora_target_modules", [](TA& a, const Json& v, const std::string& n) { a.lora_target_modules = to_list(v, n); }},
+      {"lora_modules_to_save", [](TA& a, const Json& v, const std::string& n) { a.lora_modules_to_save = to_list(v, n); }},
       {"adapter", str(&TA::adapter)},
-      {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = as_int(v, n); }},
-      {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = as_int(v, n); }},
-      {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = as_int(v, n); }},
+      {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = to_int(v, n); }},
+      {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = to_int(v, n); }},
+      {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = to_int(v, n); }},
   };
   return table;
 }
