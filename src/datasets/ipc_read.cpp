@@ -41,6 +41,15 @@ const uint8_t* aligned(const uint8_t* p, size_t n, std::shared_ptr<std::vector<u
   return reinterpret_cast<const uint8_t*>(copy->data());
 }
 
+// The verifier checks a struct vector's bounds, not that its 8-byte structs are 8-byte
+// aligned, which a hostile file need not honour: elements are copied out, never referenced.
+template <class S>
+S struct_at(const flatbuffers::Vector<const S*>& v, flatbuffers::uoffset_t k) {
+  S s;
+  std::memcpy(&s, v.Data() + size_t(k) * sizeof(S), sizeof(S));
+  return s;
+}
+
 // One message: its verified metadata and its body's bytes.
 struct Message {
   std::shared_ptr<std::vector<uint64_t>> meta_copy;
@@ -90,7 +99,8 @@ struct BatchDecoder {
 
   Buffer next_buffer() {
     if (!batch.buffers() || buffer >= batch.buffers()->size()) r.fail(where + ": fewer buffers than the schema needs");
-    const fb::Buffer* b = batch.buffers()->Get(static_cast<flatbuffers::uoffset_t>(buffer++));
+    const fb::Buffer buf = struct_at(*batch.buffers(), static_cast<flatbuffers::uoffset_t>(buffer++));
+    const fb::Buffer* b = &buf;
     if (b->offset() < 0 || b->length() < 0 || b->offset() > body_length || b->length() > body_length - b->offset())
       r.fail(where + ": buffer " + std::to_string(buffer - 1) + " (offset " + std::to_string(b->offset()) + ", length " +
              std::to_string(b->length()) + ") lies outside the " + std::to_string(body_length) + "-byte body");
@@ -103,7 +113,8 @@ struct BatchDecoder {
 
   ArrayPtr decode(const Field& f, int depth) {
     if (!batch.nodes() || node >= batch.nodes()->size()) r.fail(where + ": fewer field nodes than the schema has fields");
-    const fb::FieldNode* n = batch.nodes()->Get(static_cast<flatbuffers::uoffset_t>(node++));
+    const fb::FieldNode field_node = struct_at(*batch.nodes(), static_cast<flatbuffers::uoffset_t>(node++));
+    const fb::FieldNode* n = &field_node;
     auto a = std::make_shared<ArrayData>();
     a->type = f.type;
     a->length = n->length();
@@ -203,10 +214,7 @@ Table read_file_format(const Reader& r) {
   const auto* blocks = footer->recordBatches();
   for (flatbuffers::uoffset_t k = 0; k < blocks->size(); ++k) {
     const int i = static_cast<int>(k);
-    // Copied out: the verifier checks the vector's bounds, not that its 8-byte structs are
-    // 8-byte aligned, which a hostile file need not honour.
-    fb::Block block(0, 0, 0);
-    std::memcpy(&block, blocks->Data() + size_t(k) * sizeof(fb::Block), sizeof(fb::Block));
+    const fb::Block block = struct_at(*blocks, k);
     const fb::Block* b = &block;
     if (b->offset() < 8 || static_cast<uint64_t>(b->offset()) >= r.size)
       r.fail("record batch " + std::to_string(i) + ": block offset " + std::to_string(b->offset()) + " outside the file");
