@@ -3,6 +3,7 @@
 // message body for buffers, and arrow::validate for the assembled arrays. Buffers that are
 // 8-byte aligned in the file point into its mapping; misaligned ones are copied.
 #include <cstring>
+#include <limits>
 
 #include "File_generated.h"
 #include "Message_generated.h"
@@ -146,6 +147,7 @@ Table decode_batch(const Reader& r, const Schema& schema, const Message& m, int 
   BatchDecoder d{r, *batch, m.body, m.body_length, where};
   Table t;
   t.schema = schema;
+  if (batch->length() < 0) r.fail(where + ": negative row count " + std::to_string(batch->length()));
   t.num_rows = batch->length();
   for (const auto& f : schema.fields) {
     ArrayPtr a = d.decode(f, 0);
@@ -165,7 +167,9 @@ Table empty_table(const Schema& schema) {
   return t;
 }
 
-void append(Table& t, Table batch) {
+void append(const Reader& r, Table& t, Table batch) {
+  if (batch.num_rows > std::numeric_limits<int64_t>::max() - t.num_rows)
+    r.fail("the record batches hold more than 2^63 rows together");
   for (size_t c = 0; c < t.columns.size(); ++c)
     for (auto& chunk : batch.columns[c].chunks) t.columns[c].chunks.push_back(std::move(chunk));
   t.num_rows += batch.num_rows;
@@ -187,7 +191,7 @@ Table read_stream(const Reader& r, size_t pos) {
     Message m = read_message(r, pos, i);
     if (!m.meta) break;
     refuse_dictionary(r, m);
-    append(t, decode_batch(r, t.schema, m, i - 1));
+    append(r, t, decode_batch(r, t.schema, m, i - 1));
     pos = m.end;
   }
   return t;
@@ -220,7 +224,7 @@ Table read_file_format(const Reader& r) {
       r.fail("record batch " + std::to_string(i) + ": block offset " + std::to_string(b->offset()) + " outside the file");
     Message m = read_message(r, static_cast<size_t>(b->offset()), i);
     if (!m.meta) r.fail("record batch " + std::to_string(i) + ": block points at an end-of-stream marker");
-    append(t, decode_batch(r, t.schema, m, i));
+    append(r, t, decode_batch(r, t.schema, m, i));
   }
   return t;
 }
