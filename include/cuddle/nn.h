@@ -109,6 +109,7 @@ class QuantizedLinear {
   // The f32 weight [out, in] the quantized one stands for.
   virtual Tensor dequantized_weight() const = 0;
   virtual int64_t out_features() const = 0;
+  virtual int64_t in_features() const = 0;
   // Bytes the layer keeps for its weight (stored form plus per-block scales).
   virtual int64_t resident_bytes() const = 0;
 };
@@ -135,6 +136,9 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   Tensor forward(const Tensor& x, Activation act = Activation::Identity) const;
+  // The layer's shape, also when `weight` holds a quantized form.
+  int64_t in_features() const { return quantized ? quantized->in_features() : weight.size(1); }
+  int64_t out_features() const { return quantized ? quantized->out_features() : weight.size(0); }
   // Prepares the loaded weight for the GEMM micro-kernels (ops::LinearWeight, which read
   // it in place). Until the first call, or when `weight` is later replaced by another
   // tensor, forward uses the generic path.

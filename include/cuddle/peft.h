@@ -78,6 +78,10 @@ struct LoraConfig {
   static LoraConfig from_pretrained(const std::string& dir);
 };
 
+// The task head peft adds to modules_to_save for a task_type (SEQ_CLS / TOKEN_CLS:
+// classifier, score; QUESTION_ANS: qa_outputs): trained and saved in full.
+std::vector<std::string> task_head_modules(const std::string& task_type);
+
 // The model head a task_type loads (SEQ_CLS -> SequenceClassification, ...); nullopt: the
 // class the base's config.json names.
 std::optional<ModelTask> task_for(const std::string& task_type);

@@ -108,6 +108,12 @@ struct TaskArguments {
   std::vector<std::string> lora_target_modules;  // empty: peft's default for the model type
   std::vector<std::string> lora_modules_to_save;
   std::string adapter;  // start from this adapter folder (trainable) instead of a fresh one
+  // QLoRA, TRL's flag names: the base's Linear layers quantized as bitsandbytes does and
+  // frozen under the adapter (needs use_peft). TRL's default 4-bit type is nf4.
+  bool load_in_8bit = false;
+  bool load_in_4bit = false;
+  std::string bnb_4bit_quant_type = "nf4";
+  bool use_bnb_nested_quant = false;  // double quantisation of the 4-bit absmax
 
   // `name` as the scripts spell it (model / model_name_or_path, text_column_name(s)); an
   // unknown name is an Error.

@@ -1,6 +1,7 @@
 #include "cuddle/nn.h"
 
 #include "cuddle/ops.h"
+#include "quantized_linear_grad.h"
 
 namespace cuddle::nn {
 
@@ -17,7 +18,7 @@ Tensor Linear::forward(const Tensor& x, Activation act) const {
 }
 
 Tensor Linear::forward_base(const Tensor& x, Activation act) const {
-  if (quantized) return quantized->forward(x, bias, act);
+  if (quantized) return quantized_linear_with_grad(quantized, x, bias, act);
   if (!gemm_weight_.empty() && gemm_weight_.reads(weight)) return ops::linear(x, gemm_weight_, bias, act);
   return ops::linear(x, weight, bias, act);
 }

@@ -134,12 +134,12 @@ void PeftModel::load_adapter(const std::string& dir_or_repo, const std::string& 
       const int64_t r = cfg.rank_for(path);
       LoraWeights& w = layer.adapters.at(name);
       if (part[6] == 'A') {
-        expect_shape(t, {r, lin.weight.size(1)}, key, file,
-                     path + " (in_features " + std::to_string(lin.weight.size(1)) + ", r " + std::to_string(r) + ")");
+        expect_shape(t, {r, lin.in_features()}, key, file,
+                     path + " (in_features " + std::to_string(lin.in_features()) + ", r " + std::to_string(r) + ")");
         w.A = f32_copy(t);
       } else {
-        expect_shape(t, {lin.weight.size(0), r}, key, file,
-                     path + " (out_features " + std::to_string(lin.weight.size(0)) + ", r " + std::to_string(r) + ")");
+        expect_shape(t, {lin.out_features(), r}, key, file,
+                     path + " (out_features " + std::to_string(lin.out_features()) + ", r " + std::to_string(r) + ")");
         w.B = f32_copy(t);
       }
     }

@@ -87,7 +87,7 @@ void PeftModel::add_weighted_adapter(const std::vector<std::string>& names, cons
   cfg.target_modules_regex.reset();
   autograd::NoGradGuard no_grad;
   for (auto& [path, layer] : layers_) {
-    const int64_t out = layer->base().weight.size(0), in = layer->base().weight.size(1);
+    const int64_t out = layer->base().out_features(), in = layer->base().in_features();
     Tensor A = Tensor::zeros({new_r, in}), B = Tensor::zeros({out, new_r});
     bool any = false;
     int64_t row = 0;

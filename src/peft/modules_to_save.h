@@ -2,6 +2,7 @@
 // per adapter beside the original, swapped into the module's parameter slots.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ struct SavedModule {
   // A fresh f32 copy of the original for adapter `name`.
   void add_copy(const std::string& name);
   int64_t numel_of(const std::map<std::string, Tensor>& tensors) const;
+
+ private:
+  // A Linear head held quantized in the base (bitsandbytes' default rule may quantize a
+  // task head): the original runs quantized, the copies are f32 (trainable, saved in full).
+  nn::Linear* quantized_linear_ = nullptr;
+  std::shared_ptr<const nn::QuantizedLinear> quantized_;
 };
 
 }  // namespace cuddle::peft

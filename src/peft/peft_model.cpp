@@ -52,7 +52,7 @@ void PeftModel::inject(const std::string& name, const LoraConfig& config, bool i
       linear.adapter = layer;
     }
     const int64_t r = config.rank_for(path);
-    LoraWeights w = init ? init_lora_weights(config.init_lora_weights, r, linear.weight.size(1), linear.weight.size(0))
+    LoraWeights w = init ? init_lora_weights(config.init_lora_weights, r, linear.in_features(), linear.out_features())
                          : LoraWeights{};
     w.scaling = static_cast<float>(config.scaling_for(path));
     w.dropout = static_cast<float>(config.lora_dropout);

@@ -15,7 +15,5 @@ std::vector<std::string> target_linear_paths(PreTrainedModel& model, const LoraC
 // peft's modules_to_save matching: the path equals a name or ends with "." + name.
 bool is_module_to_save(const std::string& path, const std::vector<std::string>& names);
 
-// The task head peft adds to modules_to_save for a task_type (SEQ_CLS: classifier, score).
-std::vector<std::string> task_head_modules(const std::string& task_type);
 
 }  // namespace cuddle::peft

@@ -94,6 +94,7 @@ class Int8Linear final : public nn::QuantizedLinear {
   Tensor stored_weight() const override { return w_.CB; }
   Tensor dequantized_weight() const override { return dequantize_int8(w_); }
   int64_t out_features() const override { return w_.CB.size(0); }
+  int64_t in_features() const override { return w_.CB.size(1); }
   int64_t resident_bytes() const override {
     return int64_t(w_.CB.nbytes() + w_.SCB.nbytes() + row_sums_.size() * sizeof(int32_t));
   }
@@ -126,6 +127,7 @@ class FourBitLinear final : public nn::QuantizedLinear {
   Tensor stored_weight() const override { return w_.packed; }
   Tensor dequantized_weight() const override { return dequantize_4bit(w_); }
   int64_t out_features() const override { return w_.shape[0]; }
+  int64_t in_features() const override { return w_.shape[1]; }
   int64_t resident_bytes() const override { return int64_t(w_.packed.nbytes() + absmax_.size() * sizeof(float)); }
   const FourBitWeight& weight() const { return w_; }
 

@@ -16,6 +16,7 @@
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
 #include "training/arg_values.h"
+#include "training/tasks/quantized_training.h"
 
 namespace cuddle::training {
 
@@ -56,6 +57,12 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"lora_target_modules", [](TA& a, const Json& v, const std::string& n) { a.lora_target_modules = to_list(v, n); }},
       {"lora_modules_to_save", [](TA& a, const Json& v, const std::string& n) { a.lora_modules_to_save = to_list(v, n); }},
       {"adapter", str(&TA::adapter)},
+      {"load_in_8bit", [](TA& a, const Json& v, const std::string& n) { a.load_in_8bit = to_bool(v, n); }},
+      {"load_in_4bit", [](TA& a, const Json& v, const std::string& n) { a.load_in_4bit = to_bool(v, n); }},
+      {"bnb_4bit_quant_type", str(&TA::bnb_4bit_quant_type)},
+      {"use_bnb_nested_quant", [](TA& a, const Json& v, const std::string& n) { a.use_bnb_nested_quant = to_bool(v, n); }},
+      {"bnb_4bit_use_double_quant",  // BitsAndBytesConfig's name for the same switch
+       [](TA& a, const Json& v, const std::string& n) { a.use_bnb_nested_quant = to_bool(v, n); }},
       {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = to_int(v, n); }},
       {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = to_int(v, n); }},
       {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = to_int(v, n); }},
@@ -150,28 +157,34 @@ std::vector<std::string> default_lora_targets(const std::string& model_type) {
               "\"; name them with --lora_target_modules");
 }
 
+// The LoRA configuration --use_peft asks for (or --adapter's, which is trained further).
+peft::LoraConfig lora_config_for(const TaskArguments& task, ModelTask mtask, const std::string& model_type,
+                                 const std::string& model_dir) {
+  if (!task.adapter.empty()) return peft::LoraConfig::from_pretrained(task.adapter);
+  peft::LoraConfig cfg;
+  cfg.r = task.lora_r;
+  cfg.lora_alpha = task.lora_alpha;
+  cfg.lora_dropout = task.lora_dropout;
+  cfg.target_modules = task.lora_target_modules.empty() ? default_lora_targets(model_type) : task.lora_target_modules;
+  cfg.modules_to_save = task.lora_modules_to_save;
+  cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS" : "";
+  // Image classification has no peft task type; its head is saved in full as peft's
+  // examples do with modules_to_save.
+  if (mtask == ModelTask::ImageClassification && cfg.modules_to_save.empty()) cfg.modules_to_save = {"classifier"};
+  cfg.base_model_name_or_path = model_dir;
+  return cfg;
+}
+
 // --use_peft: the model wrapped as peft's get_peft_model (or PeftModel.from_pretrained of
 // --adapter, trainable) and the Trainer told to train and save the adapter.
 std::shared_ptr<peft::PeftModel> attach_lora(std::shared_ptr<PreTrainedModel> model, const TaskArguments& task,
-                                             ModelTask mtask, const std::string& model_dir, Trainer& trainer) {
+                                             const peft::LoraConfig& cfg, Trainer& trainer) {
   std::shared_ptr<peft::PeftModel> lora;
   if (!task.adapter.empty()) {
     peft::AdapterLoadOptions o;
     o.is_trainable = true;
     lora = std::make_shared<peft::PeftModel>(peft::PeftModel::from_pretrained(model, task.adapter, o));
   } else {
-    peft::LoraConfig cfg;
-    cfg.r = task.lora_r;
-    cfg.lora_alpha = task.lora_alpha;
-    cfg.lora_dropout = task.lora_dropout;
-    cfg.target_modules = task.lora_target_modules.empty() ? default_lora_targets(model->config().model_type)
-                                                          : task.lora_target_modules;
-    cfg.modules_to_save = task.lora_modules_to_save;
-    cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS" : "";
-    // Image classification has no peft task type; its head is saved in full as peft's
-    // examples do with modules_to_save.
-    if (mtask == ModelTask::ImageClassification && cfg.modules_to_save.empty()) cfg.modules_to_save = {"classifier"};
-    cfg.base_model_name_or_path = model_dir;
     lora = std::make_shared<peft::PeftModel>(peft::get_peft_model(model, cfg));
   }
   std::cerr << lora->trainable_parameters_line() << "\n";
@@ -275,6 +288,15 @@ int run_task(TaskArguments task, TrainingArguments args) {
   const LabelSet labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
   std::vector<std::string> fresh;
   std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, mtask, &labels, &fresh);
+  std::optional<peft::LoraConfig> lora_config;
+  if (task.use_peft || !task.adapter.empty())
+    lora_config = lora_config_for(task, mtask, model->config().model_type, model_dir);
+  if (const auto quantization = training_quantization(task, model_dir)) {
+    if (!lora_config)
+      throw Error("cuddle train: a quantized model cannot be fine-tuned on its own (its weights are frozen); add "
+                  "--use_peft to train LoRA adapters on top of it (QLoRA)");
+    quantize_for_training(*model, *quantization, *lora_config);
+  }
   if (!fresh.empty())
     std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
               << "): train them before use\n";
@@ -311,7 +333,7 @@ int run_task(TaskArguments task, TrainingArguments args) {
                   classification_metrics(task.metric_name, task.task, int64_t(labels.names.size())), callbacks,
                   model_dir);
   std::shared_ptr<peft::PeftModel> lora;
-  if (task.use_peft || !task.adapter.empty()) lora = attach_lora(model, task, mtask, model_dir, trainer);
+  if (lora_config) lora = attach_lora(model, task, *lora_config, trainer);
   if (args.do_train) {
     const TrainOutput out = trainer.train();
     trainer.save_model();

@@ -7,6 +7,7 @@
 
 #include "cuddle/dataset_image.h"
 #include "cuddle/error.h"
+#include "cuddle/quant.h"
 #include "io/json_file.h"
 
 namespace cuddle::training {
@@ -175,10 +176,14 @@ std::unique_ptr<PreTrainedModel> model_for_training(const std::string& model_dir
                            fs::exists(fs::path(model_dir) / "model.safetensors.index.json");
   if (has_weights) {
     const auto checkpoint = SafetensorsCheckpoint::open(model_dir);
+    // A folder saved quantized (bitsandbytes) installs its quantized Linear weights first;
+    // QLoRA trains adapters on top of them (quantized_training.cpp).
+    PreTrainedModel::Prefilled prefilled;
+    if (const auto saved = quant::read_quantization_config(model_dir))
+      prefilled = quant::attach_prequantized(*model, checkpoint, *saved, model_dir);
     fresh = model->keys_missing_from(checkpoint);
     if (!fresh.empty()) init_weights(*model, fresh);
-    PreTrainedModel::Prefilled prefilled;
-    prefilled.module_keys = fresh;
+    prefilled.module_keys.insert(fresh.begin(), fresh.end());
     model->load_weights(checkpoint, prefilled);
   } else {
     init_weights(*model);
