@@ -79,6 +79,26 @@ TEST(PeftCli, ForwardWithAdapter) {
   }
 }
 
+// GPT-2 with a LoRA adapter on c_attn (one Conv1D, fan_in_fan_out): text-generation with
+// --adapter beside the base writes what the merged folder writes, and not what the base does.
+TEST(PeftCli, Gpt2TextGenerationWithConv1DAdapter) {
+  test::TempDir tmp;
+  const std::string base = fixture("models/gpt2-causal"), adapter = fixture("peft/lora-layers/conv1d");
+  const auto merged = test::run_cli({"peft", "merge", "--adapter", adapter, "--base", base, "--out", tmp / "merged"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  auto run = [&](std::vector<std::string> model_args) {
+    std::vector<std::string> args = {"pipeline", "text-generation", "--max-new-tokens", "8", "--json"};
+    args.insert(args.end(), model_args.begin(), model_args.end());
+    args.push_back("Once upon a time");
+    const auto res = test::run_cli(args);
+    EXPECT_EQ(res.exit_code, 0) << res.err;
+    return res.out;
+  };
+  const std::string with_adapter = run({"--model", base, "--adapter", adapter});
+  EXPECT_EQ(with_adapter, run({"--model", tmp / "merged"}));
+  EXPECT_NE(with_adapter, run({"--model", base}));
+}
+
 TEST(PeftCli, BadAdapterIsOneLineError) {
   test::TempDir tmp;
   const auto r = test::run_cli({"peft", "merge", "--adapter", fixture("models/lora-llama-causal"), "--base",
