@@ -116,7 +116,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
 
 // Inference batch norm over dimension 1 of x [B, C, ...]: (x - running_mean) /
 // sqrt(running_var + eps) * weight + bias, computed as torch's CPU kernel does (one scale
-// and shift per channel). weight / bias may be undefined (ones / zeros).
+// and shift per channel). weight / bias may be undefined (ones / zeros). Records the
+// gradient of x only (a frozen batch norm); batch_norm_train trains the others.
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight, const Tensor& bias, float eps);
 
