@@ -78,6 +78,9 @@ void accumulate_into(Meta& meta, const Tensor& grad);
 // Adds rows of `row_grads` [n, D] into rows `rows[i]` of leaf `meta`'s gradient [V, D].
 void accumulate_rows(Meta& meta, const Shape& leaf_shape, const std::vector<int64_t>& rows,
                      const float* row_grads, int64_t D);
+// Adds rows of `col_grads` [n, R] into columns `cols[i]` of leaf `meta`'s gradient [R, V].
+void accumulate_columns(Meta& meta, const Shape& leaf_shape, const std::vector<int64_t>& cols,
+                        const float* col_grads, int64_t R);
 
 // Runs backward from `root` (see Tensor::backward).
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph);

@@ -116,20 +116,29 @@ class QuantizedLinear {
 
 // ---- building blocks ----
 
-// A learned addition to a Linear's output before its activation, such as a LoRA update
-// (src/peft): Linear::forward then returns act(x W^T + b + delta(x)).
-class LinearAdapter {
+// A learned addition to a layer's output before its activation, such as a LoRA update
+// (src/peft): Linear, Embedding and Conv2d (and GPT-2's Conv1D) then return
+// act(layer(x) + delta(x)).
+class LayerAdapter {
  public:
-  virtual ~LinearAdapter() = default;
-  // False while the adapter adds nothing (disabled, or merged into the weight): the Linear
+  virtual ~LayerAdapter() = default;
+  // False while the adapter adds nothing (disabled, or merged into the weight): the layer
   // then runs as without it, and parents that fuse this projection fuse again.
   virtual bool active() const { return true; }
   // The addition, built from ops that record on the autograd tape (training).
   virtual Tensor delta(const Tensor& x) const = 0;
-  // Inference fast path: adds delta(x) into y (the Linear's fresh pre-activation output)
+  // Inference fast path: adds delta(x) into y (the layer's fresh pre-activation output)
   // in place and returns true, or returns false to have delta(x) added instead.
   virtual bool add_into(const Tensor& x, Tensor& y) const { return false; }
 };
+
+// True when `adapter` is set and adds something now.
+inline bool adapter_active(const std::shared_ptr<const LayerAdapter>& adapter) {
+  return adapter && adapter->active();
+}
+// act(y + adapter.delta(x)), the sum in place in y where the adapter can (y is the layer's
+// own fresh pre-activation output).
+Tensor add_adapter(const LayerAdapter& adapter, const Tensor& x, Tensor y, Activation act = Activation::Identity);
 
 // y = act(x W^T + b); weight [out, in], bias [out] (optional).
 class Linear : public Module {
@@ -148,7 +157,7 @@ class Linear : public Module {
   bool prepare_on_load = true;
   // Set and active: forward adds the adapter's delta(x) (and parents that fuse this
   // projection stop fusing).
-  std::shared_ptr<const LinearAdapter> adapter;
+  std::shared_ptr<const LayerAdapter> adapter;
   // Set when the weight is quantized: forward runs it, `weight` holds its stored form.
   std::shared_ptr<const QuantizedLinear> quantized;
 
@@ -162,6 +171,8 @@ class Embedding : public Module {
   Embedding(int64_t num_embeddings, int64_t dim);
   Tensor forward(const Tensor& ids) const;
   Tensor weight;
+  // Set and active: forward adds the adapter's delta(ids) to the looked-up rows.
+  std::shared_ptr<const LayerAdapter> adapter;
 };
 
 class LayerNorm : public Module {
@@ -190,6 +201,8 @@ class Conv2d : public Module {
   Tensor forward(const Tensor& x) const;
   Tensor weight, bias;
   ops::Conv2dOptions options;
+  // Set and active: forward adds the adapter's delta(x) before options.act.
+  std::shared_ptr<const LayerAdapter> adapter;
 };
 
 // torch.nn.BatchNorm2d in inference: running statistics, affine weight and bias. The

@@ -83,6 +83,10 @@ inline Tensor tanh(const Tensor& x) { return activation(x, Activation::Tanh); }
 // Rows of weight [V, n] picked by integer ids [...] -> [..., n]; ids outside [0, V) are a
 // ShapeError naming the id.
 Tensor embedding(const Tensor& weight, const Tensor& ids);
+// embedding(table^T, ids) for a table stored [n, V] (peft's lora_embedding_A [r, vocab]):
+// column ids[i] of the table -> [..., n], without transposing the table. A leaf table gets
+// its gradient column by column, only in the columns looked up.
+Tensor embedding_columns(const Tensor& table, const Tensor& ids);
 
 // Multi-head scaled dot-product attention. q: [B, Sq, H*D]; k, v: [B, Sk, H*D] (Sk == Sq
 // for self-attention; cross-attention may differ). Each must have a contiguous last
@@ -112,7 +116,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
 
 // Inference batch norm over dimension 1 of x [B, C, ...]: (x - running_mean) /
 // sqrt(running_var + eps) * weight + bias, computed as torch's CPU kernel does (one scale
-// and shift per channel). weight / bias may be undefined (ones / zeros).
+// and shift per channel). weight / bias may be undefined (ones / zeros). Records the
+// gradient of x only (a frozen batch norm); batch_norm_train trains the others.
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight, const Tensor& bias, float eps);
 

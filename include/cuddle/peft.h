@@ -97,7 +97,7 @@ struct AdapterLoadOptions {
   std::string revision = "main";  // of a Hub repo id
 };
 
-class LoraLinear;
+class LoraLayer;
 struct SavedModule;
 
 // A model with LoRA adapters installed (peft's PeftModel over a LoraModel). The adapters live
@@ -201,13 +201,16 @@ class PeftModel {
   void set_trainable(bool on);
   void set_disabled(bool on);
   std::shared_ptr<PreTrainedModel> unload_keeping_merged();
+  // The biases that train with the config's bias "all" / "lora_only": their names under
+  // base_model.model. (an adapted layer's as <module>.base_layer.bias) and slots.
+  std::vector<std::pair<std::string, Tensor*>> trained_biases(const std::string& bias) const;
 
   std::shared_ptr<PreTrainedModel> model_;
   std::map<std::string, LoraConfig> configs_;
   std::string active_;
   bool trainable_ = false;
-  // Per adapted Linear, by module path.
-  std::map<std::string, std::shared_ptr<LoraLinear>> layers_;
+  // Per adapted layer (Linear, Conv1D, Embedding, Conv2d), by module path.
+  std::map<std::string, std::shared_ptr<LoraLayer>> layers_;
   std::map<std::string, std::unique_ptr<SavedModule>> saved_;  // modules_to_save, by path
 };
 

@@ -81,18 +81,36 @@ void accumulate_into(Meta& meta, const Tensor& grad) {
   add_to(meta.grad, grad);
 }
 
-void accumulate_rows(Meta& meta, const Shape& leaf_shape, const std::vector<int64_t>& rows,
-                     const float* row_grads, int64_t D) {
+namespace {
+// The leaf's gradient, allocated as zeros on first use and owned by this leaf alone, for
+// rules that add into parts of it.
+float* own_grad(Meta& meta, const Shape& leaf_shape) {
   if (!meta.grad.defined()) meta.grad = Tensor::zeros(leaf_shape);
   if (meta.grad.shape() != leaf_shape)
     throw ShapeError("backward: accumulated gradient " + meta.grad.describe() + " does not match " +
                      shape_str(leaf_shape) + (meta.name.empty() ? "" : " of " + meta.name));
   if (meta.grad.storage().use_count() > 1) meta.grad = meta.grad.detach().clone();
-  float* g = meta.grad.data<float>();
+  return meta.grad.data<float>();
+}
+}  // namespace
+
+void accumulate_rows(Meta& meta, const Shape& leaf_shape, const std::vector<int64_t>& rows,
+                     const float* row_grads, int64_t D) {
+  float* g = own_grad(meta, leaf_shape);
   for (size_t i = 0; i < rows.size(); ++i) {
     float* dst = g + rows[i] * D;
     const float* src = row_grads + static_cast<int64_t>(i) * D;
     for (int64_t j = 0; j < D; ++j) dst[j] += src[j];
+  }
+}
+
+void accumulate_columns(Meta& meta, const Shape& leaf_shape, const std::vector<int64_t>& cols,
+                        const float* col_grads, int64_t R) {
+  float* g = own_grad(meta, leaf_shape);
+  const int64_t V = leaf_shape[1];
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const float* src = col_grads + static_cast<int64_t>(i) * R;
+    for (int64_t k = 0; k < R; ++k) g[k * V + cols[i]] += src[k];
   }
 }
 

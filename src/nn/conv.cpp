@@ -12,7 +12,12 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, std::array<int64_t, 2>
   if (with_bias) register_parameter("bias", bias, {out_channels});
 }
 
-Tensor Conv2d::forward(const Tensor& x) const { return ops::conv2d(x, weight, bias, options); }
+Tensor Conv2d::forward(const Tensor& x) const {
+  if (!adapter_active(adapter)) return ops::conv2d(x, weight, bias, options);
+  ops::Conv2dOptions plain = options;
+  plain.act = Activation::Identity;
+  return add_adapter(*adapter, x, ops::conv2d(x, weight, bias, plain), options.act);
+}
 
 BatchNorm2d::BatchNorm2d(int64_t num_features, float eps) : eps(eps) {
   register_parameter("weight", weight, {num_features});

@@ -10,11 +10,14 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
   if (with_bias) register_parameter("bias", bias, {out_features});
 }
 
-Tensor Linear::forward(const Tensor& x, Activation act) const {
-  if (!adapter || !adapter->active()) return forward_base(x, act);
-  Tensor y = forward_base(x, Activation::Identity);
-  if (!adapter->add_into(x, y)) y = ops::add(y, adapter->delta(x));
+Tensor add_adapter(const LayerAdapter& adapter, const Tensor& x, Tensor y, Activation act) {
+  if (!adapter.add_into(x, y)) y = ops::add(y, adapter.delta(x));
   return act == Activation::Identity ? y : ops::activation(y, act);
+}
+
+Tensor Linear::forward(const Tensor& x, Activation act) const {
+  if (!adapter_active(adapter)) return forward_base(x, act);
+  return add_adapter(*adapter, x, forward_base(x, Activation::Identity), act);
 }
 
 Tensor Linear::forward_base(const Tensor& x, Activation act) const {
@@ -33,7 +36,10 @@ Embedding::Embedding(int64_t num_embeddings, int64_t dim) {
   register_parameter("weight", weight, {num_embeddings, dim});
 }
 
-Tensor Embedding::forward(const Tensor& ids) const { return ops::embedding(weight, ids); }
+Tensor Embedding::forward(const Tensor& ids) const {
+  Tensor y = ops::embedding(weight, ids);
+  return adapter_active(adapter) ? add_adapter(*adapter, ids, std::move(y)) : y;
+}
 
 LayerNorm::LayerNorm(int64_t dim, float eps) : eps(eps) {
   register_parameter("weight", weight, {dim});

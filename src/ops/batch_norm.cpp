@@ -2,6 +2,7 @@
 #include <cmath>
 #include <vector>
 
+#include "cuddle/autograd.h"
 #include "cuddle/ops.h"
 #include "kernels/cpu/spatial.h"
 #include "ops/checks.h"
@@ -34,6 +35,15 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& mean_in, const Tensor& var_i
   Tensor y = Tensor::empty(x.shape());
   kernels::channel_affine(x.data<float>(), B, C, plane, scale.data(), shift.data(),
                           y.data<float>());
+  // The input's gradient only (g * scale per channel), for a LoRA update that flows through
+  // a frozen batch norm; the statistics, weight and bias train through batch_norm_train.
+  if (autograd::needs_grad(x_in))
+    autograd::record(y, "batch_norm", {&x_in}, [scale, B, C, plane](const Tensor& g) {
+      const std::vector<float> zero(static_cast<size_t>(C), 0.0f);
+      Tensor dx = Tensor::empty(g.shape());
+      kernels::channel_affine(g.data<float>(), B, C, plane, scale.data(), zero.data(), dx.data<float>());
+      return std::vector<Tensor>{dx};
+    });
   return y;
 }
 

@@ -1,5 +1,6 @@
 // Adapter folders in peft's layout: adapter_config.json + adapter_model.safetensors with
-// keys base_model.model.<module>.lora_A.weight / .lora_B.weight, modules_to_save as
+// keys base_model.model.<module>.lora_A.weight / .lora_B.weight (an Embedding's
+// .lora_embedding_A / .lora_embedding_B), modules_to_save as
 // base_model.model.<module>.<param>, biases (bias "all" / "lora_only") as the base layer's.
 #include <filesystem>
 #include <fstream>
@@ -10,7 +11,7 @@
 #include "cuddle/peft.h"
 #include "cuddle/safetensors.h"
 #include "io/atomic_file.h"
-#include "peft/lora_linear.h"
+#include "peft/lora_layer.h"
 #include "peft/modules_to_save.h"
 
 namespace fs = std::filesystem;
@@ -51,6 +52,35 @@ void expect_shape(const Tensor& t, const Shape& want, const std::string& key, co
     throw FormatError(file + ": " + key + " has shape " + shape_str(t.shape()) + " but " + why + " needs " +
                       shape_str(want) + " (rank or shape does not match the base model)");
 }
+// A LoRA factor key (<module>.lora_A.weight, <module>.lora_embedding_B, ...) put into its
+// layer after checking its shape; false for other keys.
+template <class LayerOf>
+bool load_factor(const std::string& rest, const std::string& key, const std::string& file, const Tensor& t,
+                 const std::string& name, const LoraConfig& cfg, LayerOf&& layer_of) {
+  struct Suffix {
+    const char* text;
+    char which;
+    bool embedding;
+  };
+  for (const Suffix& s : {Suffix{".lora_A.weight", 'A', false}, Suffix{".lora_B.weight", 'B', false},
+                          Suffix{".lora_embedding_A", 'A', true}, Suffix{".lora_embedding_B", 'B', true}}) {
+    const std::string suffix = s.text;
+    if (!rest.ends_with(suffix)) continue;
+    const std::string path = rest.substr(0, rest.size() - suffix.size());
+    LoraLayer& layer = layer_of(path, key);
+    if (layer.embedding_names() != s.embedding)
+      throw FormatError(file + ": " + key + ": " + path + " is a module of type " + layer.kind() + ", whose factors peft saves as " +
+                        path + "." + layer.factor_name(s.which, ""));
+    const int64_t r = cfg.rank_for(path);
+    LoraWeights& w = layer.adapters.at(name);
+    const bool a = s.which == 'A';
+    expect_shape(t, a ? layer.a_shape(r) : layer.b_shape(r), key, file,
+                 path + " (" + layer.kind() + ", " + (a ? layer.a_dims() : layer.b_dims()) + ", r " + std::to_string(r) + ")");
+    (a ? w.A : w.B) = f32_copy(t);
+    return true;
+  }
+  return false;
+}
 }  // namespace
 
 bool is_adapter_dir(const std::string& dir) {
@@ -64,20 +94,13 @@ NamedTensors PeftModel::adapter_state_dict(const std::string& name) const {
   for (const auto& [path, layer] : layers_) {
     auto it = layer->adapters.find(name);
     if (it == layer->adapters.end()) continue;
-    out.emplace_back(kPrefix + path + ".lora_A.weight", it->second.A.contiguous());
-    out.emplace_back(kPrefix + path + ".lora_B.weight", it->second.B.contiguous());
+    out.emplace_back(kPrefix + path + "." + layer->factor_name('A', ""), it->second.A.contiguous());
+    out.emplace_back(kPrefix + path + "." + layer->factor_name('B', ""), it->second.B.contiguous());
   }
   for (const auto& [path, saved] : saved_)
     if (auto it = saved->copies.find(name); it != saved->copies.end())
       for (const auto& [local, t] : it->second) out.emplace_back(kPrefix + path + "." + local, t.contiguous());
-  if (cfg.bias != "none")
-    for (const auto& [path, module] : model_->named_modules()) {
-      auto* linear = dynamic_cast<nn::Linear*>(module);
-      if (!linear || !linear->bias.defined() || saved_.contains(path)) continue;
-      const bool adapted = layers_.contains(path);
-      if (cfg.bias == "lora_only" && !adapted) continue;
-      out.emplace_back(kPrefix + path + (adapted ? ".base_layer.bias" : ".bias"), linear->bias.contiguous());
-    }
+  for (const auto& [key, bias] : trained_biases(cfg.bias)) out.emplace_back(kPrefix + key, bias->contiguous());
   return out;
 }
 
@@ -108,42 +131,27 @@ void PeftModel::load_adapter(const std::string& dir_or_repo, const std::string& 
   inject(name, cfg, /*init=*/false);
 
   const SafetensorsFile weights = SafetensorsFile::open(file);
-  std::map<std::string, nn::Module*> modules;
-  for (const auto& [path, module] : model_->named_modules()) modules[path] = module;
-  auto layer_of = [&](const std::string& path, const std::string& key) -> LoraLinear& {
+  std::set<std::string> modules;
+  for (const auto& [path, module] : model_->named_modules()) modules.insert(path);
+  auto layer_of = [&](const std::string& path, const std::string& key) -> LoraLayer& {
     auto it = layers_.find(path);
     if (it != layers_.end() && it->second->adapters.contains(name)) return *it->second;
     if (!modules.contains(path))
       throw FormatError(file + ": " + key + " adapts module \"" + path + "\", which " + model_->class_name() +
                         " does not have (was the adapter made for another base model?)");
     throw FormatError(file + ": " + key + " adapts \"" + path +
-                      "\", which adapter_config.json's target_modules does not select (or which is no Linear)");
+                      "\", which adapter_config.json's target_modules does not select");
   };
+  std::map<std::string, Tensor*> biases;
+  for (const auto& [key, bias] : trained_biases(cfg.bias)) biases[key] = bias;
   for (const std::string& key : weights.names()) {
     if (!key.starts_with(kPrefix))
       throw FormatError(file + ": key \"" + key + "\" does not start with \"" + kPrefix + "\" (not peft's layout)");
     const std::string rest = key.substr(kPrefix.size());
     const Tensor t = weights.tensor(key);
-    if (rest.find(".lora_embedding_") != std::string::npos || rest.find(".lora_magnitude_vector") != std::string::npos)
-      throw FormatError(file + ": " + key + ": LoRA on embeddings and DoRA are not supported by cuddle yet");
-    for (const char* part : {".lora_A.weight", ".lora_B.weight"}) {
-      if (!rest.ends_with(part)) continue;
-      const std::string path = rest.substr(0, rest.size() - std::string(part).size());
-      LoraLinear& layer = layer_of(path, key);
-      const nn::Linear& lin = layer.base();
-      const int64_t r = cfg.rank_for(path);
-      LoraWeights& w = layer.adapters.at(name);
-      if (part[6] == 'A') {
-        expect_shape(t, {r, lin.in_features()}, key, file,
-                     path + " (in_features " + std::to_string(lin.in_features()) + ", r " + std::to_string(r) + ")");
-        w.A = f32_copy(t);
-      } else {
-        expect_shape(t, {lin.out_features(), r}, key, file,
-                     path + " (out_features " + std::to_string(lin.out_features()) + ", r " + std::to_string(r) + ")");
-        w.B = f32_copy(t);
-      }
-    }
-    if (rest.ends_with(".lora_A.weight") || rest.ends_with(".lora_B.weight")) continue;
+    if (rest.find(".lora_magnitude_vector") != std::string::npos)
+      throw FormatError(file + ": " + key + ": DoRA is not supported by cuddle yet");
+    if (load_factor(rest, key, file, t, name, cfg, layer_of)) continue;
     // A modules_to_save tensor or a bias.
     bool placed = false;
     for (auto& [path, saved] : saved_) {
@@ -157,21 +165,20 @@ void PeftModel::load_adapter(const std::string& dir_or_repo, const std::string& 
       placed = true;
     }
     if (placed) continue;
-    std::string path = rest;
-    if (rest.ends_with(".base_layer.bias")) path = rest.substr(0, rest.size() - 16);
-    else if (rest.ends_with(".bias")) path = rest.substr(0, rest.size() - 5);
-    auto* linear = modules.contains(path) ? dynamic_cast<nn::Linear*>(modules[path]) : nullptr;
-    if (!linear || !rest.ends_with(".bias") || !linear->bias.defined())
+    auto bias = biases.find(rest);
+    if (bias == biases.end())
       throw FormatError(file + ": unexpected key \"" + key + "\": it is no LoRA weight, no parameter of a "
-                        "modules_to_save module and no bias of a Linear of " + model_->class_name());
-    expect_shape(t, linear->bias.shape(), key, file, path + ".bias");
-    linear->bias = f32_copy(t);
+                        "modules_to_save module and no bias that bias \"" + cfg.bias + "\" trains in " +
+                        model_->class_name());
+    expect_shape(t, bias->second->shape(), key, file, rest);
+    *bias->second = f32_copy(t);
   }
   for (const auto& [path, layer] : layers_) {
     auto it = layer->adapters.find(name);
     if (it != layer->adapters.end() && (!it->second.A.defined() || !it->second.B.defined()))
-      throw FormatError(file + ": no " + kPrefix + path + (it->second.A.defined() ? ".lora_B" : ".lora_A") +
-                        ".weight, though adapter_config.json's target_modules selects " + path);
+      throw FormatError(file + ": no " + kPrefix + path + "." +
+                        layer->factor_name(it->second.A.defined() ? 'B' : 'A', "") +
+                        ", though adapter_config.json's target_modules selects " + path);
   }
   apply_active();
 }

@@ -29,15 +29,25 @@ Tensor normal(const Shape& shape, float std) {
 }
 }  // namespace
 
-LoraWeights init_lora_weights(const std::string& mode, int64_t r, int64_t in, int64_t out) {
+LoraWeights init_lora_module(const std::string& mode, const Shape& a, const Shape& b) {
+  const int64_t r = a[0];
   LoraWeights w;
+  // kaiming_uniform_(a=sqrt(5)) and a torch layer's default init: bound 1/sqrt(fan_in).
+  auto bound = [](const Shape& s) { return 1.0f / std::sqrt(static_cast<float>(shape_numel(s) / s[0])); };
   if (mode == "gaussian") {
-    w.A = normal({r, in}, 1.0f / static_cast<float>(r));
-    w.B = Tensor::zeros({out, r});
+    w.A = normal(a, 1.0f / static_cast<float>(r));
+    w.B = Tensor::zeros(b);
   } else {
-    w.A = uniform({r, in}, 1.0f / std::sqrt(static_cast<float>(in)));
-    w.B = mode == "false" ? uniform({out, r}, 1.0f / std::sqrt(static_cast<float>(r))) : Tensor::zeros({out, r});
+    w.A = uniform(a, bound(a));
+    w.B = mode == "false" ? uniform(b, bound(b)) : Tensor::zeros(b);
   }
+  return w;
+}
+
+LoraWeights init_lora_embedding(const std::string& mode, const Shape& a, const Shape& b) {
+  LoraWeights w;
+  w.A = mode == "false" ? normal(a, 1.0f) : Tensor::zeros(a);
+  w.B = normal(b, 1.0f);
   return w;
 }
 

@@ -1,68 +1,85 @@
-#include "peft/lora_linear.h"
-
+// peft's lora.Linear on an nn::Linear, and on GPT-2's Conv1D (weight [in, out]) with
+// fan_in_fan_out: the same A [r, in] and B [out, r], the merged update transposed.
 #include "cuddle/autograd.h"
-#include "cuddle/error.h"
 #include "kernels/cpu/kernels.h"
+#include "peft/lora_init.h"
+#include "peft/lora_layers.h"
 
 namespace cuddle::peft {
 
-const LoraWeights* LoraLinear::running() const {
-  if (disabled || active_name.empty() || merged_name_ == active_name) return nullptr;
-  auto it = adapters.find(active_name);
-  return it == adapters.end() ? nullptr : &it->second;
-}
+namespace {
 
-bool LoraLinear::active() const { return running() != nullptr; }
+class LoraLinear : public LoraLayer {
+ public:
+  // fan_in_fan_out: the base weight is [in, out] (Conv1D). `linear` is the nn::Linear, when
+  // the base is one (it may be quantized).
+  LoraLinear(nn::Module& module, Tensor& weight, Tensor& bias, bool fan_in_fan_out, const nn::Linear* linear)
+      : LoraLayer(module, weight),
+        bias_(bias),
+        fan_in_fan_out_(fan_in_fan_out),
+        linear_(linear),
+        // A quantized weight's stored form has another shape: the Linear knows its own.
+        in_(linear ? linear->in_features() : weight.size(fan_in_fan_out ? 0 : 1)),
+        out_(linear ? linear->out_features() : weight.size(fan_in_fan_out ? 1 : 0)) {}
 
-Tensor LoraLinear::delta(const Tensor& x) const {
-  const LoraWeights& w = *running();
-  const Tensor in = base_.is_training() && w.dropout > 0.0f ? ops::dropout(x, w.dropout) : x;
-  return ops::scale(ops::linear(ops::linear(in, w.A), w.B), w.scaling);
-}
-
-bool LoraLinear::add_into(const Tensor& x, Tensor& y) const {
-  const LoraWeights& w = *running();
-  if ((base_.is_training() && w.dropout > 0.0f) || autograd::needs_grad({&x, &y, &w.A, &w.B})) return false;
-  if (x.dtype() != DType::F32 || !x.is_contiguous() || !y.is_contiguous() || w.A.dtype() != DType::F32 ||
-      w.B.dtype() != DType::F32 || !w.A.is_contiguous() || !w.B.is_contiguous())
-    return false;
-  const int64_t r = w.A.size(0), K = w.A.size(1), N = w.B.size(0);
-  const int64_t rows = x.numel() / K;
-  Tensor t = Tensor::empty({rows, r});
-  kernels::gemm(rows, r, K, 1.0f, x.data<float>(), K, w.A.data<float>(), K, /*b_transposed=*/true, 0.0f,
-                t.data<float>(), r);
-  kernels::gemm(rows, N, r, w.scaling, t.data<float>(), r, w.B.data<float>(), r, /*b_transposed=*/true, 1.0f,
-                y.data<float>(), N);
-  return true;
-}
-
-Tensor LoraLinear::delta_weight(const std::string& name) const {
-  const LoraWeights& w = adapters.at(name);
-  autograd::NoGradGuard no_grad;
-  return ops::scale(ops::matmul(w.B, w.A), w.scaling);
-}
-
-void LoraLinear::merge() {
-  if (merged() || active_name.empty()) return;
-  if (base_.quantized)
-    throw Error("merge: the base Linear is quantized (bitsandbytes); merging a LoRA adapter into 8-bit / 4-bit "
-                "weights is not supported - load the base in f32 to merge");
-  autograd::NoGradGuard no_grad;
-  unmerged_weight_ = base_.weight;
-  Tensor merged_weight = ops::add(base_.weight, delta_weight(active_name));
-  if (unmerged_weight_.requires_grad()) {
-    merged_weight.set_requires_grad(true);
-    merged_weight.autograd_meta()->name = unmerged_weight_.autograd_meta()->name;
+  std::string kind() const override { return fan_in_fan_out_ ? "Conv1D" : "Linear"; }
+  Shape a_shape(int64_t r) const override { return {r, in_}; }
+  Shape b_shape(int64_t r) const override { return {out_, r}; }
+  std::string a_dims() const override { return "in_features " + std::to_string(in_); }
+  std::string b_dims() const override { return "out_features " + std::to_string(out_); }
+  LoraWeights init(const std::string& mode, int64_t r) const override {
+    return init_lora_module(mode, a_shape(r), b_shape(r));
   }
-  base_.weight = merged_weight;
-  merged_name_ = active_name;
+  Tensor* bias() override { return bias_.defined() ? &bias_ : nullptr; }
+  bool quantized() const override { return linear_ && linear_->quantized; }
+
+  Tensor delta(const Tensor& x) const override {
+    const LoraWeights& w = *running();
+    const float p = dropout_now(w);
+    return ops::scale(ops::linear(ops::linear(p > 0.0f ? ops::dropout(x, p) : x, w.A), w.B), w.scaling);
+  }
+
+  // Without recording or dropout: t = x A^T ([rows, r]) then y += scaling t B^T, two small
+  // GEMMs accumulated into the layer's output buffer (no second full pass over y).
+  bool add_into(const Tensor& x, Tensor& y) const override {
+    const LoraWeights& w = *running();
+    if (dropout_now(w) > 0.0f || autograd::needs_grad({&x, &y, &w.A, &w.B})) return false;
+    if (x.dtype() != DType::F32 || !x.is_contiguous() || !y.is_contiguous() || w.A.dtype() != DType::F32 ||
+        w.B.dtype() != DType::F32 || !w.A.is_contiguous() || !w.B.is_contiguous())
+      return false;
+    const int64_t r = w.A.size(0), K = w.A.size(1), N = w.B.size(0);
+    const int64_t rows = x.numel() / K;
+    Tensor t = Tensor::empty({rows, r});
+    kernels::gemm(rows, r, K, 1.0f, x.data<float>(), K, w.A.data<float>(), K, /*b_transposed=*/true, 0.0f,
+                  t.data<float>(), r);
+    kernels::gemm(rows, N, r, w.scaling, t.data<float>(), r, w.B.data<float>(), r, /*b_transposed=*/true, 1.0f,
+                  y.data<float>(), N);
+    return true;
+  }
+
+  // scaling * B A ([out, in]), transposed to [in, out] for a Conv1D.
+  Tensor delta_weight(const std::string& name) const override {
+    const LoraWeights& w = adapters.at(name);
+    autograd::NoGradGuard no_grad;
+    const Tensor d = ops::scale(ops::matmul(w.B, w.A), w.scaling);
+    return fan_in_fan_out_ ? d.transpose(0, 1).contiguous() : d;
+  }
+
+ private:
+  Tensor& bias_;
+  bool fan_in_fan_out_;
+  const nn::Linear* linear_;
+  int64_t in_, out_;
+};
+
+}  // namespace
+
+std::shared_ptr<LoraLayer> make_lora_linear(nn::Linear& linear) {
+  return std::make_shared<LoraLinear>(linear, linear.weight, linear.bias, false, &linear);
 }
 
-void LoraLinear::unmerge() {
-  if (!merged()) return;
-  base_.weight = unmerged_weight_;
-  unmerged_weight_ = Tensor();
-  merged_name_.clear();
+std::shared_ptr<LoraLayer> make_lora_conv1d(models::Conv1D& conv) {
+  return std::make_shared<LoraLinear>(conv, conv.weight, conv.bias, true, nullptr);
 }
 
 }  // namespace cuddle::peft

@@ -5,7 +5,7 @@
 #include "cuddle/autograd.h"
 #include "cuddle/error.h"
 #include "cuddle/peft.h"
-#include "peft/lora_linear.h"
+#include "peft/lora_layer.h"
 #include "peft/modules_to_save.h"
 
 namespace cuddle::peft {
@@ -13,7 +13,7 @@ namespace cuddle::peft {
 void PeftModel::merge_adapter() {
   // All or nothing: a quantized layer anywhere refuses before any weight changes.
   for (auto& [path, layer] : layers_)
-    if (layer->base().quantized)
+    if (layer->quantized())
       throw Error("merge: " + path + " is quantized (bitsandbytes 8-bit / 4-bit); merging a LoRA adapter into a "
                   "quantized base is not supported - load the base without quantization to merge");
   for (auto& [path, layer] : layers_) layer->merge();
@@ -40,7 +40,7 @@ std::shared_ptr<PreTrainedModel> PeftModel::unload() {
 // Removes every adapter, leaving weights (merged or not) and the modules_to_save tensors
 // the model shows now.
 std::shared_ptr<PreTrainedModel> PeftModel::unload_keeping_merged() {
-  for (auto& [path, layer] : layers_) layer->base().adapter = nullptr;
+  for (auto& [path, layer] : layers_) layer->uninstall();
   layers_.clear();
   saved_.clear();
   configs_.clear();
@@ -87,8 +87,10 @@ void PeftModel::add_weighted_adapter(const std::vector<std::string>& names, cons
   cfg.target_modules_regex.reset();
   autograd::NoGradGuard no_grad;
   for (auto& [path, layer] : layers_) {
-    const int64_t out = layer->base().out_features(), in = layer->base().in_features();
-    Tensor A = Tensor::zeros({new_r, in}), B = Tensor::zeros({out, new_r});
+    // A's rows and B's columns hold the rank, whatever the layer type (Conv2d: A [r, in, kh,
+    // kw], B [out, r, 1, 1]; Embedding: A [r, num_embeddings], B [embedding_dim, r]).
+    Tensor A = Tensor::zeros(layer->a_shape(new_r)), B = Tensor::zeros(layer->b_shape(new_r));
+    const int64_t in = A.numel() / new_r, out = B.size(0);
     bool any = false;
     int64_t row = 0;
     for (size_t i = 0; i < names.size(); ++i) {

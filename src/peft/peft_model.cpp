@@ -6,7 +6,8 @@
 #include "cuddle/error.h"
 #include "cuddle/peft.h"
 #include "peft/lora_init.h"
-#include "peft/lora_linear.h"
+#include "peft/lora_layer.h"
+#include "peft/lora_layers.h"
 #include "peft/modules_to_save.h"
 #include "peft/targets.h"
 
@@ -38,22 +39,23 @@ PeftModel::~PeftModel() = default;
 void PeftModel::inject(const std::string& name, const LoraConfig& config, bool init) {
   config.validate();
   if (configs_.contains(name)) throw Error("PeftModel: an adapter named \"" + name + "\" already exists");
-  std::map<std::string, nn::Module*> modules;
-  for (const auto& [path, module] : model_->named_modules()) modules[path] = module;
-
-  for (const std::string& path : target_linear_paths(*model_, config)) {
+  LoraConfig stored = config;
+  for (const auto& [path, module] : target_modules(*model_, config)) {
     if (is_module_to_save(path, config.modules_to_save)) continue;
-    auto& linear = dynamic_cast<nn::Linear&>(*modules.at(path));
-    auto& layer = layers_[path];
-    if (!layer) {
-      if (linear.adapter)
-        throw Error("PeftModel: " + path + " already carries an adapter that is not a LoRA layer of this model");
-      layer = std::make_shared<LoraLinear>(linear);
-      linear.adapter = layer;
+    auto it = layers_.find(path);
+    if (it == layers_.end()) {
+      std::shared_ptr<LoraLayer> made = make_lora_layer(*module, path);
+      if (!made)
+        throw Error("LoraConfig: target_modules selects " + path + ", a " + module_type_name(*module) +
+                    "; LoRA adapts Linear, Embedding, Conv2d and Conv1D modules only");
+      it = layers_.emplace(path, std::move(made)).first;
     }
+    const std::shared_ptr<LoraLayer>& layer = it->second;
+    // peft turns fan_in_fan_out on for a Conv1D target and off for a Linear one (with a
+    // warning), and saves the last value.
+    if (layer->kind() == "Conv1D" || layer->kind() == "Linear") stored.fan_in_fan_out = layer->kind() == "Conv1D";
     const int64_t r = config.rank_for(path);
-    LoraWeights w = init ? init_lora_weights(config.init_lora_weights, r, linear.in_features(), linear.out_features())
-                         : LoraWeights{};
+    LoraWeights w = init ? layer->init(config.init_lora_weights, r) : LoraWeights{};
     w.scaling = static_cast<float>(config.scaling_for(path));
     w.dropout = static_cast<float>(config.lora_dropout);
     layer->adapters[name] = std::move(w);
@@ -68,7 +70,7 @@ void PeftModel::inject(const std::string& name, const LoraConfig& config, bool i
     if (!saved) saved = std::make_unique<SavedModule>(path, *module);
     saved->add_copy(name);
   }
-  configs_[name] = config;
+  configs_[name] = stored;
   if (active_.empty()) active_ = name;
 }
 
@@ -132,28 +134,36 @@ void PeftModel::set_trainable(bool on) {
   for (auto& [path, layer] : layers_)
     for (auto& [name, w] : layer->adapters) {
       const bool train = on && name == active_;
-      mark(w.A, train, kPrefix + path + ".lora_A." + name + ".weight");
-      mark(w.B, train, kPrefix + path + ".lora_B." + name + ".weight");
+      mark(w.A, train, kPrefix + path + "." + layer->factor_name('A', name));
+      mark(w.B, train, kPrefix + path + "." + layer->factor_name('B', name));
     }
   for (auto& [path, saved] : saved_)
     for (auto& [name, copy] : saved->copies)
       for (auto& [local, t] : copy) mark(t, on && name == active_, kPrefix + path + ".modules_to_save." + name + "." + local);
   if (!on || active_.empty()) return;
-  const std::string& bias = configs_.at(active_).bias;
-  if (bias == "none") return;
-  for (const auto& [path, module] : model_->named_modules()) {
-    auto* linear = dynamic_cast<nn::Linear*>(module);
-    if (!linear || !linear->bias.defined() || saved_.contains(path)) continue;
-    const bool adapted = layers_.contains(path);
-    if (bias == "lora_only" && !adapted) continue;
+  for (auto& [name, bias] : trained_biases(configs_.at(active_).bias)) {
     // A bias read in place from the checkpoint becomes memory of its own before it trains.
     {
       autograd::NoGradGuard no_grad;
-      linear->bias = linear->bias.to(DType::F32).contiguous().clone();
+      *bias = bias->to(DType::F32).contiguous().clone();
     }
-    mark(linear->bias, true, kPrefix + path + (adapted ? ".base_layer.bias" : ".bias"));
+    mark(*bias, true, kPrefix + name);
   }
   nn::visit_loaded(*model_);
+}
+
+std::vector<std::pair<std::string, Tensor*>> PeftModel::trained_biases(const std::string& bias) const {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  if (bias == "none") return out;
+  for (const auto& [path, module] : model_->named_modules()) {
+    if (saved_.contains(path)) continue;
+    if (auto it = layers_.find(path); it != layers_.end()) {
+      if (Tensor* b = it->second->bias()) out.emplace_back(path + ".base_layer.bias", b);
+    } else if (auto* linear = dynamic_cast<nn::Linear*>(module); linear && bias == "all" && linear->bias.defined()) {
+      out.emplace_back(path + ".bias", &linear->bias);
+    }
+  }
+  return out;
 }
 
 std::vector<training::Parameter> PeftModel::trainable_parameters() const {
@@ -164,7 +174,7 @@ std::vector<training::Parameter> PeftModel::trainable_parameters() const {
   // The order peft's named_parameters walks: module by module through the model.
   for (const auto& [path, module] : model_->named_modules()) {
     if (auto it = layers_.find(path); it != layers_.end()) {
-      add(it->second->base().bias);
+      if (const Tensor* bias = it->second->bias()) add(*bias);
       for (const auto& [name, w] : it->second->adapters) add(w.A);
       for (const auto& [name, w] : it->second->adapters) add(w.B);
     } else if (auto s = saved_.find(path); s != saved_.end()) {

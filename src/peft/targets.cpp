@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "cuddle/error.h"
+#include "peft/lora_layer.h"
 
 namespace cuddle::peft {
 
@@ -35,7 +36,7 @@ int64_t layer_index(const std::string& path, const std::vector<std::string>& lay
   return -1;
 }
 
-// "all-linear": every Linear but the output layer peft leaves alone.
+// "all-linear": every Linear (and Conv1D) but the output layer peft leaves alone.
 bool all_linear_excludes(const PreTrainedModel& model, const std::string& path, const std::string& task_type) {
   if (path == "lm_head" || model.tied().contains(path + ".weight")) return true;
   return task_type == "SEQ_CLS" && (path == "classifier" || path == "score");
@@ -43,14 +44,16 @@ bool all_linear_excludes(const PreTrainedModel& model, const std::string& path, 
 
 }  // namespace
 
-std::vector<std::string> target_linear_paths(PreTrainedModel& model, const LoraConfig& config) {
+std::vector<std::pair<std::string, nn::Module*>> target_modules(PreTrainedModel& model, const LoraConfig& config) {
   const bool all_linear =
       !config.target_modules_regex && config.target_modules.size() == 1 && config.target_modules[0] == "all-linear";
-  std::vector<std::string> out, linears;
+  std::vector<std::pair<std::string, nn::Module*>> out;
+  std::vector<std::string> linears;
   for (const auto& [path, module] : model.named_modules()) {
-    if (!dynamic_cast<nn::Linear*>(module)) continue;
-    linears.push_back(path);
-    bool hit = all_linear ? !all_linear_excludes(model, path, config.task_type)
+    if (path.empty()) continue;
+    const bool linear = is_linear_like(*module);
+    if (linear) linears.push_back(path);
+    bool hit = all_linear ? linear && !all_linear_excludes(model, path, config.task_type)
                : config.target_modules_regex
                    ? regex_full_match(path, *config.target_modules_regex, "target_modules")
                    : name_matches(path, config.target_modules);
@@ -64,7 +67,7 @@ std::vector<std::string> target_linear_paths(PreTrainedModel& model, const LoraC
           config.layers_to_transform.end())
         continue;
     }
-    out.push_back(path);
+    out.emplace_back(path, module);
   }
   if (out.empty()) {
     std::string wanted = config.target_modules_regex ? "\"" + *config.target_modules_regex + "\"" : "[";
@@ -73,7 +76,7 @@ std::vector<std::string> target_linear_paths(PreTrainedModel& model, const LoraC
         wanted += (i ? ", \"" : "\"") + config.target_modules[i] + "\"" + (i + 1 == config.target_modules.size() ? "]" : "");
     std::string have;
     for (size_t i = 0; i < linears.size() && i < 8; ++i) have += (i ? ", " : "") + linears[i];
-    throw Error("LoraConfig: target_modules " + wanted + " match no Linear module of " + model.class_name() +
+    throw Error("LoraConfig: target_modules " + wanted + " match no module of " + model.class_name() +
                 " (its Linear modules include " + (have.empty() ? "none" : have) +
                 "); was the adapter made for another architecture?");
   }

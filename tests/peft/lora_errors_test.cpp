@@ -66,7 +66,7 @@ TEST(LoraErrors, RankOrShapeMismatch) {
 
 TEST(LoraErrors, AdapterForAnotherArchitecture) {
   const std::string e = load_error(fixture("models/lora-llama-causal"));
-  EXPECT_NE(e.find("match no Linear module of BertForSequenceClassification"), std::string::npos) << e;
+  EXPECT_NE(e.find("match no module of BertForSequenceClassification"), std::string::npos) << e;
   EXPECT_NE(e.find("another architecture"), std::string::npos) << e;
 }
 

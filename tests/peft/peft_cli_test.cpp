@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cuddle/models.h"
@@ -77,6 +78,53 @@ TEST(PeftCli, ForwardWithAdapter) {
     const SafetensorsFile out = SafetensorsFile::open(tmp / "out.safetensors");
     EXPECT_LT(max_abs_diff(out.tensor("logits"), SafetensorsFile::open(ref_path).tensor("logits_with_adapter")), 1e-4);
   }
+}
+
+// GPT-2 with a LoRA adapter on c_attn (one Conv1D, fan_in_fan_out): text-generation with
+// --adapter beside the base writes what the merged folder writes, and not what the base does.
+TEST(PeftCli, Gpt2TextGenerationWithConv1DAdapter) {
+  test::TempDir tmp;
+  const std::string base = fixture("models/gpt2-causal"), adapter = fixture("peft/lora-layers/conv1d");
+  const auto merged = test::run_cli({"peft", "merge", "--adapter", adapter, "--base", base, "--out", tmp / "merged"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  auto run = [&](std::vector<std::string> model_args) {
+    std::vector<std::string> args = {"pipeline", "text-generation", "--max-new-tokens", "8", "--json"};
+    args.insert(args.end(), model_args.begin(), model_args.end());
+    args.push_back("Once upon a time");
+    const auto res = test::run_cli(args);
+    EXPECT_EQ(res.exit_code, 0) << res.err;
+    return res.out;
+  };
+  const std::string with_adapter = run({"--model", base, "--adapter", adapter});
+  EXPECT_EQ(with_adapter, run({"--model", tmp / "merged"}));
+  EXPECT_NE(with_adapter, run({"--model", base}));
+}
+
+// `cuddle train --use_peft` with a Conv2d LoRA on the digits ResNet (from its config, about
+// a second): 0.80% of the parameters train (r 1 on one 3x3 convolution, the classifier in
+// full) and the loss falls; the adapter is saved with peft's keys.
+TEST(PeftCli, TrainsAConv2dAdapterOnResnetDigits) {
+  test::TempDir tmp;
+  const auto r = test::run_cli(
+      {"train", "image-classification", "--model", fixture("real/digits-resnet-config"), "--dataset_name",
+       fixture("real/digits"), "--do_train", "--output_dir", tmp / "out", "--num_train_epochs", "2",
+       "--per_device_train_batch_size", "64", "--learning_rate", "2e-2", "--save_strategy", "no", "--logging_steps",
+       "7", "--report_to", "none", "--use_peft", "--lora_r", "1", "--lora_alpha", "2", "--lora_target_modules",
+       "stages.3.layers.0.layer.1.convolution", "--lora_modules_to_save", "classifier.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("trainable params: 1,290 || all params: 160,516 || trainable%: 0.8037"), std::string::npos)
+      << r.err;
+  const auto state = nlohmann::json::parse(test::read_file(tmp / "out/trainer_state.json"));
+  std::vector<double> losses;
+  for (const auto& h : state["log_history"])
+    if (h.contains("loss")) losses.push_back(h["loss"]);
+  ASSERT_GE(losses.size(), 3u);
+  std::cout << "digits-resnet LoRA: loss " << losses.front() << " -> " << losses.back() << "\n";
+  EXPECT_LT(losses.back(), losses.front() - 0.3);
+  const SafetensorsFile saved = SafetensorsFile::open(tmp / "out/adapter_model.safetensors");
+  const std::string conv = "base_model.model.resnet.encoder.stages.3.layers.0.layer.1.convolution.";
+  EXPECT_EQ(saved.tensor(conv + "lora_A.weight").shape(), (Shape{1, 64, 3, 3}));
+  EXPECT_EQ(saved.tensor(conv + "lora_B.weight").shape(), (Shape{64, 1, 1, 1}));
 }
 
 TEST(PeftCli, BadAdapterIsOneLineError) {

@@ -49,5 +49,7 @@ void attention(const float* q, const float* k, const float* v, const AttentionSh
 
 // out[t,:] = table[ids[t],:] for n columns; ids already validated by the caller.
 void embedding(int64_t tokens, int64_t n, const float* table, const int64_t* ids, float* out);
+// out[t, k] = table[k, ids[t]]: a lookup into the transpose of table [n, V].
+void embedding_columns(int64_t tokens, int64_t n, int64_t V, const float* table, const int64_t* ids, float* out);
 
 }  // namespace cuddle::kernels

@@ -12,7 +12,8 @@ Conv1D::Conv1D(int64_t in_features, int64_t out_features) {
 }
 
 Tensor Conv1D::forward(const Tensor& x, Activation act) const {
-  return ops::linear(x, gemm_weight_, bias, act);
+  if (!nn::adapter_active(adapter)) return ops::linear(x, gemm_weight_, bias, act);
+  return nn::add_adapter(*adapter, x, ops::linear(x, gemm_weight_, bias), act);
 }
 
 void Conv1D::on_loaded() { gemm_weight_ = ops::LinearWeight(weight.transpose(0, 1).contiguous()); }

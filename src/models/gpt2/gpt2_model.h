@@ -17,6 +17,9 @@ class Conv1D : public nn::Module {
   Tensor forward(const Tensor& x, Activation act = Activation::Identity) const;
   void on_loaded() override;
   Tensor weight, bias;
+  // Set and active: forward adds the adapter's delta(x) before the activation (peft's LoRA
+  // on Conv1D, fan_in_fan_out).
+  std::shared_ptr<const nn::LayerAdapter> adapter;
 
  private:
   ops::LinearWeight gemm_weight_;

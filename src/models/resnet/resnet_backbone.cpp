@@ -26,16 +26,22 @@ ResNetConvLayer::ResNetConvLayer(int64_t in_channels, int64_t out_channels, int6
 void ResNetConvLayer::on_loaded() { folded_ = nn::fold_batch_norm(convolution, normalization); }
 
 Tensor ResNetConvLayer::forward(const Tensor& x) const {
+  const auto& bn = normalization;
   if (convolution.weight.requires_grad()) {
     // Trainable: the convolution and the normalisation stay separate (the folded copy
     // would be stale after the first update); batch statistics in training mode, running
     // ones (updated with torch's momentum 0.1) in eval mode.
-    const Tensor y = ops::conv2d(x, convolution.weight, {}, convolution.options);
-    const auto& bn = normalization;
+    const Tensor y = convolution.forward(x);
     const Tensor z = is_training() ? ops::batch_norm_train(y, bn.running_mean, bn.running_var, bn.weight, bn.bias,
                                                            0.1f, bn.eps)
                                    : ops::batch_norm(y, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps);
     return ops::activation(z, act_);
+  }
+  if (nn::adapter_active(convolution.adapter)) {
+    // A LoRA adapter on the frozen convolution adds to its output before the normalisation,
+    // which then runs on its running statistics (a frozen base keeps its batch norm frozen).
+    const Tensor y = convolution.forward(x);
+    return ops::activation(ops::batch_norm(y, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps), act_);
   }
   ops::Conv2dOptions o = convolution.options;
   o.act = act_;

@@ -24,4 +24,16 @@ void record_embedding(Tensor& y, const Tensor& weight_in, const Tensor& ids) {
   });
 }
 
+void record_embedding_columns(Tensor& y, const Tensor& table_in, const Tensor& ids) {
+  const Shape t_shape = table_in.shape();
+  const std::vector<int64_t> cols = ids.to_int_vector();
+  std::shared_ptr<autograd::Meta> leaf = table_in.is_leaf() ? table_in.autograd_meta() : nullptr;
+  autograd::record(y, "embedding_columns", {&table_in}, [t_shape, cols, leaf](const Tensor& g) {
+    // A computed table gets a dense gradient, made the same way into a fresh one.
+    autograd::Meta dense;
+    autograd::accumulate_columns(leaf ? *leaf : dense, t_shape, cols, g.data<float>(), t_shape[0]);
+    return std::vector<Tensor>{dense.grad};
+  });
+}
+
 }  // namespace cuddle::ops::grad

@@ -35,6 +35,8 @@ void record_softmax(Tensor& y, const Tensor& x_in, int64_t dim);
 
 // y = weight[ids]: a leaf weight gets its rows accumulated in place (sparse-friendly).
 void record_embedding(Tensor& y, const Tensor& weight_in, const Tensor& ids);
+// y = embedding_columns(table, ids): a leaf table gets its columns accumulated in place.
+void record_embedding_columns(Tensor& y, const Tensor& table_in, const Tensor& ids);
 
 // ctx = attention(q, k, v) as kernels::attention computed it.
 void record_attention(Tensor& ctx, const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
