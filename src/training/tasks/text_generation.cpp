@@ -1,4 +1,5 @@
 // `cuddle train text-generation`: the flow of transformers' run_clm.py around the Trainer.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
