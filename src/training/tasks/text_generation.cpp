@@ -123,8 +123,11 @@ int run_text_generation(TaskArguments task, TrainingArguments args) {
   if (args.do_train) check_output_dir(args);
   const std::string model_dir = hub::resolve_pretrained(task.model_name_or_path, task.model_revision);
 
-  Splits splits = load_splits(task, args);
+  TrainingArguments load_args = args;
+  load_args.do_train = true;  // the validation rows may come from the train split
+  Splits splits = load_splits(task, load_args);
   if (args.do_eval) split_off_validation(splits, task);
+  if (!args.do_train) splits.train.reset();
   if (args.do_train && !splits.train)
     throw Error("cuddle train: --do_train needs --train_file or a --dataset_name with a train split");
   if (args.do_eval && !splits.eval) throw Error("cuddle train: --do_eval needs --validation_file or a train split");
