@@ -42,9 +42,15 @@ struct ModelInputs {
   bool interpolate_pos_encoding = false;
   // Training targets, as transformers' forward takes them (forward_with_loss): class ids
   // [B] (or floats [B] / [B, num_labels] for regression and multi-label), token labels
-  // [B, S] with -100 for positions to ignore, masked-LM labels [B, S].
+  // [B, S] with -100 for positions to ignore, masked-LM labels [B, S], causal-LM labels
+  // [B, S] (the input ids; the model shifts them: logits at i predict labels at i + 1).
   Tensor labels;
   Tensor start_positions, end_positions;  // question answering, [B]
+  // Causal LM (transformers' num_items_in_batch loss kwarg): > 0 makes the loss the sum of
+  // the token losses over this count instead of their mean, so micro-batches of one
+  // gradient-accumulation step add up to the mean over all of their tokens. The Trainer
+  // sets it to the labels != -100 of the step's micro-batches, as transformers' does.
+  int64_t num_items_in_batch = 0;
 };
 
 struct ModelOutputs {
@@ -71,7 +77,9 @@ class PreTrainedModel : public nn::Module {
   // integer labels -> cross-entropy, else multi-label BCE-with-logits), token
   // classification and masked LM by cross-entropy ignoring -100, question answering by
   // the mean of the start and end cross-entropies (positions clamped to the sequence,
-  // out-of-range ones ignored). label_smoothing as TrainingArguments.label_smoothing_factor.
+  // out-of-range ones ignored), causal LM by transformers' ForCausalLMLoss (logits[:, :-1]
+  // against labels[:, 1:], -100 ignored, mean or sum / num_items_in_batch).
+  // label_smoothing as TrainingArguments.label_smoothing_factor.
   ModelOutputs forward_with_loss(const ModelInputs& inputs, float label_smoothing = 0.0f) const;
 
   // Fills the weights from a checkpoint, adapting keys the way transformers does: the

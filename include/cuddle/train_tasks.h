@@ -99,6 +99,11 @@ struct TaskArguments {
   std::optional<int64_t> early_stopping_patience;
   double early_stopping_threshold = 0.0;
   std::optional<int64_t> max_train_samples, max_eval_samples, max_predict_samples;
+  // text-generation (run_clm.py): tokens per training block (default min(1024,
+  // model_max_length)), and the share of the train split held out for evaluation when
+  // there is no validation split.
+  std::optional<int64_t> block_size;
+  int64_t validation_split_percentage = 5;
   // LoRA through peft, TRL's flag names and defaults: the adapter (and the task head,
   // saved in full) trains, the base stays frozen; output folders hold the adapter.
   bool use_peft = false;
@@ -127,5 +132,11 @@ struct TaskArguments {
 // state and the model card in output_dir. Refuses an output_dir that holds a previous run
 // unless overwrite_output_dir or resume_from_checkpoint. Returns the process exit code.
 int run_task(TaskArguments task, TrainingArguments args);
+
+// `cuddle train text-generation`, as run_clm.py: a text column ("text", or the first
+// --text_column_name) tokenised, concatenated and cut into block_size blocks (labels =
+// input_ids), a causal LM trained from its checkpoint or, for a config-only folder, from
+// scratch; eval_loss, eval_accuracy (next-token) and perplexity = exp(eval_loss).
+int run_text_generation(TaskArguments task, TrainingArguments args);
 
 }  // namespace cuddle::training

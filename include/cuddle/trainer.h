@@ -255,12 +255,19 @@ class Trainer {
   PreTrainedModel& model() { return model_; }
   void add_callback(std::shared_ptr<TrainerCallback> callback);
   void set_trainable_view(TrainableView view) { view_ = std::move(view); }
+  // transformers' preprocess_logits_for_metrics: maps each evaluation batch's logits (with
+  // its labels) before they are gathered, so a causal LM keeps arg-max ids [B, S] rather
+  // than logits [B, S, V] for compute_metrics.
+  using PreprocessLogits = std::function<Tensor(const Tensor& logits, const Tensor& labels)>;
+  void set_preprocess_logits_for_metrics(PreprocessLogits f) { preprocess_logits_ = std::move(f); }
 
  private:
   struct Loop;
   void call(const std::function<void(TrainerCallback&)>& event);
   ModelInputs batch(const datasets::Dataset& ds, const std::vector<int64_t>& rows) const;
   std::vector<std::vector<int64_t>> epoch_batches(int64_t epoch) const;
+  // The labels != -100 of batches [first, last) of an epoch (num_items_in_batch).
+  int64_t label_items(const std::vector<std::vector<int64_t>>& batches, int64_t first, int64_t last) const;
   void maybe_log_save_evaluate(Loop& loop);
   bool determine_best_metric(const Metrics& metrics);
   void save_checkpoint(Loop& loop);
@@ -276,6 +283,7 @@ class Trainer {
   DataCollator collator_;
   std::optional<datasets::Dataset> train_dataset_, eval_dataset_;
   ComputeMetrics compute_metrics_;
+  PreprocessLogits preprocess_logits_;
   std::vector<std::shared_ptr<TrainerCallback>> callbacks_;
   std::string processing_dir_;
   TrainerState state_;

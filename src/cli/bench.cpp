@@ -189,7 +189,7 @@ CUDDLE_CLI_COMMAND("bench", [](CLI::App& app) {
   train->add_option("--batch", tr->opt.batch, "sequences per step")->check(CLI::PositiveNumber);
   train->add_option("--steps", tr->opt.steps, "timed steps after one warm-up step")->check(CLI::PositiveNumber);
   train->add_option("--task", tr->opt.task,
-                    "head: sequence-classification, token-classification, question-answering, masked-lm "
+                    "head: sequence-classification, token-classification, question-answering, masked-lm, causal-lm "
                     "(default: the folder's architectures)");
   train->add_option("--lora-r", tr->lora_r,
                     "LoRA step instead of full fine-tuning: rank R on query / value, the classifier whole")

@@ -2,10 +2,13 @@
 // model trained from its config), following the rules of transformers' _init_weights:
 // normalisation weights 1, biases and running means 0, running variances 1, convolution
 // kernels of ResNet kaiming-normal (fan_out, ReLU gain), every other weight normal with
-// std config.initializer_range (0.02 when absent), an embedding's padding row 0. The
+// std config.initializer_range (0.02 when absent; GPT-2's residual projections c_proj
+// scaled by 1 / sqrt(2 n_layer)), an embedding's padding row 0, tied parameters one
+// tensor (an LM head tied to the embeddings trains as one parameter). The
 // normal draws come from cuddle's seeded counter-based generator (cuddle/random.h), not
 // torch's, so they match torch in distribution, not value.
 #include <cmath>
+#include <map>
 
 #include "cuddle/models.h"
 #include "cuddle/random.h"
@@ -45,8 +48,13 @@ void init_weights(PreTrainedModel& model, const std::set<std::string>& keys) {
   const double range = cfg.value("initializer_range", 0.02);
   const bool kaiming_convs = model.config().model_type == "resnet";
   const std::optional<int64_t> pad = model.config().pad_token_id;
+  const bool gpt2 = model.config().model_type == "gpt2";
+  const double residual_range = range / std::sqrt(2.0 * double(cfg.value("n_layer", 1)));
+  std::map<std::string, Tensor*> by_name;
+  for (auto& slot : model.named_parameters()) by_name[slot.name] = slot.tensor;
   for (auto& slot : model.named_parameters()) {
     if (!keys.empty() && !keys.count(slot.name)) continue;
+    if (model.tied().count(slot.name)) continue;  // shares its source's tensor (below)
     Tensor t = Tensor::zeros(slot.shape);
     const std::string& n = slot.name;
     if (is_norm_weight(n) || n.ends_with("running_var")) {
@@ -57,8 +65,9 @@ void init_weights(PreTrainedModel& model, const std::set<std::string>& keys) {
       const double fan_out = double(slot.shape[0]) * double(slot.shape[2]) * double(slot.shape[3]);
       fill_normal(t, std::sqrt(2.0 / fan_out));
     } else {
-      fill_normal(t, range);
-      if (pad && n.ends_with("word_embeddings.weight") && slot.shape.size() == 2 && *pad >= 0 &&
+      fill_normal(t, gpt2 && n.ends_with("c_proj.weight") ? residual_range : range);
+      const bool padded_table = n.ends_with("word_embeddings.weight") || n.ends_with("embed_tokens.weight");
+      if (pad && padded_table && slot.shape.size() == 2 && *pad >= 0 &&
           *pad < slot.shape[0]) {
         float* row = t.data<float>() + *pad * slot.shape[1];
         std::fill(row, row + slot.shape[1], 0.0f);
@@ -66,6 +75,9 @@ void init_weights(PreTrainedModel& model, const std::set<std::string>& keys) {
     }
     *slot.tensor = t;
   }
+  for (const auto& [key, source] : model.tied())
+    if ((keys.empty() || keys.count(key)) && by_name.count(key) && by_name.count(source))
+      *by_name[key] = *by_name[source];
 }
 
 }  // namespace cuddle

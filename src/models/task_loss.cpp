@@ -41,6 +41,22 @@ Tensor span_loss(const Tensor& logits, const Tensor& positions, float smoothing)
   return ops::cross_entropy(logits, Tensor::from_vector(p, {static_cast<int64_t>(p.size())}), S, smoothing);
 }
 
+// transformers' ForCausalLMLoss: position i predicts label i + 1 (the last position
+// predicts nothing); the mean over the labels that are not -100, or their sum over
+// num_items_in_batch when the Trainer counted the step's tokens.
+Tensor causal_lm_loss(const Tensor& logits, const Tensor& labels, int64_t num_items, float smoothing) {
+  const int64_t B = logits.size(0), S = logits.size(1), V = logits.size(2);
+  const Tensor shifted_logits = logits.slice(1, 0, S - 1).contiguous().reshape({B * (S - 1), V});
+  const Tensor shifted_labels = labels.slice(1, 1, S).contiguous().reshape({B * (S - 1)});
+  Tensor loss = ops::cross_entropy(shifted_logits, shifted_labels, -100, smoothing);
+  if (num_items <= 0) return loss;
+  int64_t counted = 0;
+  for (int64_t v : shifted_labels.to_int_vector()) counted += v != -100;
+  // mean * counted / num_items == sum / num_items; no counted token gives 0, not NaN.
+  if (counted == 0) return ops::scale(ops::sum(shifted_logits), 0.0f);
+  return ops::scale(loss, float(double(counted) / double(num_items)));
+}
+
 }  // namespace
 
 ModelOutputs PreTrainedModel::forward_with_loss(const ModelInputs& in, float smoothing) const {
@@ -67,6 +83,16 @@ ModelOutputs PreTrainedModel::forward_with_loss(const ModelInputs& in, float smo
           throw ShapeError(who + "labels " + in.labels.describe() + " must be " + shape_str(expect) +
                            ", one per position of logits " + logits.describe());
         loss = ops::cross_entropy(logits.reshape({-1, logits.size(-1)}), in.labels.reshape({-1}), -100, smoothing);
+      }
+      break;
+    case ModelTask::CausalLM:
+      if (in.labels.defined()) {
+        const Tensor& logits = out.get("logits");
+        if (in.labels.shape() != Shape{logits.size(0), logits.size(1)})
+          throw ShapeError(who + "labels " + in.labels.describe() + " must be [" + std::to_string(logits.size(0)) +
+                           ", " + std::to_string(logits.size(1)) + "], one per input token");
+        if (logits.size(1) < 2) throw ShapeError(who + "a causal LM loss needs at least 2 tokens per sequence");
+        loss = causal_lm_loss(logits, in.labels, in.num_items_in_batch, smoothing);
       }
       break;
     case ModelTask::QuestionAnswering:

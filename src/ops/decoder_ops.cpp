@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cuddle/autograd.h"
 #include "cuddle/ops.h"
 #include "kernels/cpu/decoder_kernels.h"
 #include "kernels/cpu/kernels.h"
 #include "ops/checks.h"
+#include "ops/grad/grad.h"
 
 namespace cuddle::ops {
 
@@ -35,6 +37,7 @@ Tensor rms_norm(const Tensor& x_in, const Tensor& weight_in, float eps, float of
   Tensor y = Tensor::empty(x.shape());
   kernels::rms_norm(x.data<float>(), w.data<float>(), n ? x.numel() / n : 0, n, eps, offset,
                     y.data<float>());
+  if (autograd::needs_grad({&x_in, &weight_in})) grad::record_rms_norm(y, x_in, weight_in, x, w, eps, offset);
   return y;
 }
 
@@ -55,9 +58,14 @@ Tensor rotary_embedding(const Tensor& x_in, const Tensor& cos_in, const Tensor& 
     detail::fail("rotary_embedding", "cos " + c.describe() + " and sin " + s.describe() +
                                          " must be [B, S, R] with B, S of input " + x.describe() +
                                          " and an even R <= head_dim " + std::to_string(head_dim));
-  Tensor y = x.clone();
+  Tensor y;
+  {
+    autograd::NoGradGuard no_grad;  // the copy is the op's own output, not a node of its own
+    y = x.clone();
+  }
   kernels::rotary(y.data<float>(), B * S, W, W / head_dim, head_dim, c.data<float>(),
                   s.data<float>(), R);
+  if (autograd::needs_grad(x_in)) grad::record_rotary(y, x_in, c, s, head_dim);
   return y;
 }
 
@@ -99,6 +107,9 @@ Tensor causal_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_
   kernels::causal_attention(q.data<float>(), k.data<float>(), v.data<float>(), shape, scale,
                             mask.defined() ? mask.data<int64_t>() : nullptr,
                             options.sliding_window, options.softcap, ctx.data<float>());
+  if (autograd::needs_grad({&q_in, &k_in, &v_in}))
+    grad::record_causal_attention(ctx, q_in, k_in, v_in, q, k, v, mask, shape, scale, options.sliding_window,
+                                  options.softcap);
   return ctx;
 }
 
@@ -121,6 +132,7 @@ Tensor gated_activation(const Tensor& x_in, Activation act) {
     const float* up = px + r * 2 * I + I;
     for (int64_t i = 0; i < I; ++i) out[i] *= up[i];
   }
+  if (autograd::needs_grad(x_in)) grad::record_gated_activation(y, x_in, x, act);
   return y;
 }
 

@@ -24,8 +24,10 @@ ModelTask task_from_name(const std::string& name) {
   if (name == "token-classification") return ModelTask::TokenClassification;
   if (name == "question-answering") return ModelTask::QuestionAnswering;
   if (name == "masked-lm") return ModelTask::MaskedLM;
+  if (name == "causal-lm") return ModelTask::CausalLM;
   throw Error("bench train: --task " + name +
-              " is not one of sequence-classification, token-classification, question-answering, masked-lm");
+              " is not one of sequence-classification, token-classification, question-answering, masked-lm, "
+              "causal-lm");
 }
 }  // namespace
 
@@ -53,6 +55,9 @@ TrainBenchResult bench_train(const std::string& dir, const TrainBenchOptions& op
       in.labels = Tensor::from_vector(labels, {opt.batch, opt.seq});
       break;
     }
+    case ModelTask::CausalLM:  // run_clm.py's labels: the input ids (the model shifts them)
+      in.labels = in.input_ids;
+      break;
     case ModelTask::QuestionAnswering:
       for (int64_t b = 0; b < opt.batch; ++b) labels.push_back((b * 7) % opt.seq);
       in.start_positions = in.end_positions = Tensor::from_vector(labels, {opt.batch});

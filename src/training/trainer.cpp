@@ -87,6 +87,16 @@ ModelInputs Trainer::batch(const datasets::Dataset& ds, const std::vector<int64_
   return collator_(ds, rows);
 }
 
+int64_t Trainer::label_items(const std::vector<std::vector<int64_t>>& batches, int64_t first, int64_t last) const {
+  int64_t items = 0;
+  for (int64_t b = first; b < last; ++b) {
+    const ModelInputs in = batch(*train_dataset_, batches[size_t(b)]);
+    if (!in.labels.defined()) continue;
+    for (int64_t v : in.labels.to_int_vector()) items += v != -100;
+  }
+  return items;
+}
+
 std::vector<std::vector<int64_t>> Trainer::epoch_batches(int64_t epoch) const {
   const int64_t n = train_dataset_->num_rows();
   std::vector<int64_t> order(static_cast<size_t>(n));
@@ -183,6 +193,7 @@ TrainOutput Trainer::train(const std::string& resume_from_checkpoint) {
   call([&](TrainerCallback& c) { c.on_train_begin(args_, state_, control_); });
   if (args_.eval_on_start && resume.empty()) evaluate();
 
+  int64_t step_items = 0;
   for (int64_t epoch = epochs_trained; epoch < L.num_epochs; ++epoch) {
     const auto batches = epoch_batches(epoch);
     const int64_t steps_in_epoch = int64_t(batches.size());
@@ -195,7 +206,12 @@ TrainOutput Trainer::train(const std::string& resume_from_checkpoint) {
         control_.should_log = control_.should_evaluate = control_.should_save = false;
         call([&](TrainerCallback& c) { c.on_step_begin(args_, state_, control_); });
       }
+      // A causal LM takes transformers' num_items_in_batch: the step's label tokens (labels
+      // != -100 over its micro-batches), so its micro-batch losses add up to the step's mean.
+      const bool items_loss = model_.task() == ModelTask::CausalLM;
+      if (items_loss && i % ga == 0) step_items = label_items(batches, i, std::min(i + ga, steps_in_epoch));
       ModelInputs inputs = batch(*train_dataset_, batches[size_t(i)]);
+      if (items_loss) inputs.num_items_in_batch = step_items;
       // transformers' floating_point_ops: 6 x (elements of the main input) x parameters.
       if (inputs.input_ids.defined()) {
         state_.total_flos += 6.0 * double(inputs.input_ids.numel()) * L.flops_params;
@@ -205,7 +221,7 @@ TrainOutput Trainer::train(const std::string& resume_from_checkpoint) {
       }
       Tensor loss = model_.forward_with_loss(inputs, float(args_.label_smoothing_factor)).get("loss");
       // Each micro-batch carries 1/ga of the update; the logged loss is their sum.
-      if (ga > 1) loss = ops::scale(loss, 1.0f / float(ga));
+      if (ga > 1 && !items_loss) loss = ops::scale(loss, 1.0f / float(ga));
       loss.backward();
       L.tr_loss += loss.data<float>()[0];
       if (!last_micro) {

@@ -41,7 +41,55 @@ Tensor randn(const Shape& s, float scale = 1.0f) {
 Tensor ints(const Shape& s, std::vector<int64_t> v) { return Tensor::from_vector(v, s); }
 
 bool differentiable(const std::string& name) {
-  return name != "gy" && name != "ids" && name != "labels" && name != "mask" && name != "rm" && name != "rv";
+  return name != "gy" && name != "ids" && name != "labels" && name != "mask" && name != "rm" && name != "rv" &&
+         name != "cos" && name != "sin";
+}
+
+// cos / sin [B, S, R] of random angles (rotary positions are not differentiated).
+std::pair<Tensor, Tensor> angles(const Shape& s) {
+  Tensor a = randn(s, 2.0f), c = Tensor::empty(s), sn = Tensor::empty(s);
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    c.data<float>()[i] = std::cos(a.data<float>()[i]);
+    sn.data<float>()[i] = std::sin(a.data<float>()[i]);
+  }
+  return {c, sn};
+}
+
+// The ops of the decoder-only LMs: RMSNorm, rotary (full and partial), causal attention
+// with grouped key/value heads, padding, a sliding window and soft-capping, SwiGLU.
+void decoder_cases(std::map<std::string, Case>& c) {
+  c["rms_norm"] = {{{"op", "rms_norm"}, {"eps", 1e-6}},
+                   {{"x", randn({3, 4, 24}, 2.0f)}, {"w", randn({24})}, {"gy", randn({3, 4, 24})}},
+                   [](const Inputs& t) { return ops::rms_norm(t.at("x"), t.at("w"), 1e-6f); }};
+  for (int64_t R : {8, 4}) {
+    auto [cos, sin] = angles({2, 5, R});
+    c[R == 8 ? "rotary" : "rotary_partial"] = {
+        {{"op", "rotary"}, {"head_dim", 8}},
+        {{"x", randn({2, 5, 24})}, {"cos", cos}, {"sin", sin}, {"gy", randn({2, 5, 24})}},
+        [](const Inputs& t) { return ops::rotary_embedding(t.at("x"), t.at("cos"), t.at("sin"), 8); }};
+  }
+  c["causal_attention_gqa_padded"] = {
+      {{"op", "causal_attention"}, {"heads", 4}, {"kv_heads", 2}, {"scale", 1.0 / std::sqrt(6.0)}, {"window", 0},
+       {"softcap", 0.0}},
+      {{"q", randn({2, 5, 24})}, {"k", randn({2, 5, 12})}, {"v", randn({2, 5, 12})}, {"gy", randn({2, 5, 24})},
+       {"mask", ints({2, 5}, {1, 1, 1, 1, 1, 1, 1, 1, 0, 0})}},
+      [](const Inputs& t) { return ops::causal_attention(t.at("q"), t.at("k"), t.at("v"), 4, 2, t.at("mask")); }};
+  c["causal_attention_mqa_window_softcap"] = {
+      {{"op", "causal_attention"}, {"heads", 2}, {"kv_heads", 1}, {"scale", 0.3}, {"window", 3}, {"softcap", 2.0}},
+      {{"q", randn({1, 6, 8}, 2.0f)}, {"k", randn({1, 6, 4}, 2.0f)}, {"v", randn({1, 6, 4})}, {"gy", randn({1, 6, 8})}},
+      [](const Inputs& t) {
+        ops::CausalAttentionOptions o;
+        o.scale = 0.3f;
+        o.sliding_window = 3;
+        o.softcap = 2.0f;
+        return ops::causal_attention(t.at("q"), t.at("k"), t.at("v"), 2, 1, {}, o);
+      }};
+  for (const char* act : {"silu", "gelu_new"}) {
+    c[std::string("gated_") + act] = {
+        {{"op", "gated_activation"}, {"act", act}},
+        {{"x", randn({3, 14}, 2.0f)}, {"gy", randn({3, 7})}},
+        [act](const Inputs& t) { return ops::gated_activation(t.at("x"), activation_from_name(act)); }};
+  }
 }
 
 std::map<std::string, Case> cases() {
@@ -99,6 +147,7 @@ std::map<std::string, Case> cases() {
   c["attention_cross"] = {{{"op", "attention"}, {"heads", 2}, {"causal", false}},
                           {{"q", randn({2, 3, 8})}, {"k", randn({2, 6, 8})}, {"v", randn({2, 6, 8})}, {"gy", randn({2, 3, 8})}},
                           [](const Inputs& t) { return ops::attention(t.at("q"), t.at("k"), t.at("v"), 2); }};
+  decoder_cases(c);
   for (float smoothing : {0.0f, 0.1f}) {
     c[smoothing > 0 ? "cross_entropy_smoothed" : "cross_entropy"] = {
         {{"op", "cross_entropy"}, {"smoothing", smoothing}},

@@ -76,6 +76,41 @@ def attention(q, k, v, heads, mask, causal):
     return (p @ split(v, Sk)).transpose(1, 2).reshape(B, Sq, W)
 
 
+def rms_norm(x, w, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def rotary(x, cos, sin, head_dim):
+    """transformers' apply_rotary_pos_emb on x [B, S, H*head_dim]; partial when R < head_dim."""
+    B, S, W = x.shape
+    R = cos.shape[-1]
+    xh = x.view(B, S, W // head_dim, head_dim)
+    rot, rest = xh[..., :R], xh[..., R:]
+    half = R // 2
+    rotated = torch.cat((-rot[..., half:], rot[..., :half]), dim=-1)
+    y = rot * cos[:, :, None, :] + rotated * sin[:, :, None, :]
+    return torch.cat((y, rest), dim=-1).reshape(B, S, W)
+
+
+def causal_attention(q, k, v, heads, kv_heads, mask, scale, window, softcap):
+    B, Sq, W = q.shape
+    Sk, D = k.shape[1], W // heads
+    qh = q.view(B, Sq, heads, D).transpose(1, 2)
+    kh = k.view(B, Sk, kv_heads, D).transpose(1, 2).repeat_interleave(heads // kv_heads, dim=1)
+    vh = v.view(B, Sk, kv_heads, D).transpose(1, 2).repeat_interleave(heads // kv_heads, dim=1)
+    s = qh @ kh.transpose(-1, -2) * scale
+    if softcap > 0:
+        s = softcap * torch.tanh(s / softcap)
+    i = torch.arange(Sq)[:, None] + (Sk - Sq)
+    j = torch.arange(Sk)[None, :]
+    hidden = j > i
+    if window > 0:
+        hidden = hidden | (j <= i - window)
+    hidden = hidden[None, None] | (mask[:, None, None, :] == 0 if mask is not None else False)
+    p = torch.softmax(s.masked_fill(hidden, float("-inf")), dim=-1)
+    return (p @ vh).transpose(1, 2).reshape(B, Sq, W)
+
+
 def run(op, p, t):
     if op == "linear":
         return activation(p["act"], F.linear(t["x"], t["w"], t.get("b")))
@@ -92,6 +127,16 @@ def run(op, p, t):
         return F.embedding(t["ids"], t["w"])
     if op == "attention":
         return attention(t["q"], t["k"], t["v"], p["heads"], t.get("mask"), p["causal"])
+    if op == "rms_norm":
+        return rms_norm(t["x"], t["w"], p["eps"])
+    if op == "rotary":
+        return rotary(t["x"], t["cos"], t["sin"], p["head_dim"])
+    if op == "causal_attention":
+        return causal_attention(t["q"], t["k"], t["v"], p["heads"], p["kv_heads"], t.get("mask"), p["scale"],
+                                p["window"], p["softcap"])
+    if op == "gated_activation":
+        gate, up = t["x"].chunk(2, dim=-1)
+        return activation(p["act"], gate) * up
     if op == "conv2d":
         y = F.conv2d(t["x"], t["w"], t.get("b"), stride=tuple(p["stride"]), padding=tuple(p["padding"]),
                      groups=p["groups"])
@@ -140,7 +185,7 @@ def main():
             for k, v in optimizer_case(c, t).items():
                 results[name + "." + k] = v
             continue
-        grads = [k for k in t if k not in ("gy", "ids", "labels", "mask", "rm", "rv")]
+        grads = [k for k in t if k not in ("gy", "ids", "labels", "mask", "rm", "rv", "cos", "sin")]
         for k in grads:
             t[k] = t[k].clone().requires_grad_(True)
         y = run(c["op"], c, t)

@@ -17,6 +17,9 @@ std::shared_ptr<GPT2Config> read_gpt2_config(const ConfigReader& r) {
   c->scale_attn_weights = r.boolean("scale_attn_weights", c->scale_attn_weights);
   c->scale_attn_by_inverse_layer_idx =
       r.boolean("scale_attn_by_inverse_layer_idx", c->scale_attn_by_inverse_layer_idx);
+  c->embd_pdrop = r.number("embd_pdrop", c->embd_pdrop);
+  c->resid_pdrop = r.number("resid_pdrop", c->resid_pdrop);
+  c->attn_pdrop = r.number("attn_pdrop", c->attn_pdrop);
   for (const char* key : {"vocab_size", "n_positions", "n_embd", "n_layer", "n_head"})
     if (r.integer(key, 1) < 1) r.fail(key, "a positive integer");
   if (c->n_inner < 1) r.fail("n_inner", "a positive integer or null");

@@ -20,6 +20,9 @@ struct GPT2Config : ModelConfig {
   double layer_norm_epsilon = 1e-5;
   bool scale_attn_weights = true;
   bool scale_attn_by_inverse_layer_idx = false;
+  // Dropout in training mode: after the embeddings and after each residual projection.
+  // attn_pdrop (on the attention probabilities) is read but not applied (docs/training.md).
+  double embd_pdrop = 0.1, resid_pdrop = 0.1, attn_pdrop = 0.1;
 };
 
 std::shared_ptr<GPT2Config> read_gpt2_config(const ConfigReader& r);

@@ -12,11 +12,22 @@ Conv1D::Conv1D(int64_t in_features, int64_t out_features) {
 }
 
 Tensor Conv1D::forward(const Tensor& x, Activation act) const {
-  if (!nn::adapter_active(adapter)) return ops::linear(x, gemm_weight_, bias, act);
-  return nn::add_adapter(*adapter, x, ops::linear(x, gemm_weight_, bias), act);
+  // A trainable weight is read through a transposed view (gradients reach it, optimizer
+  // updates are seen); a frozen one through the pre-transposed copy made at load.
+  auto base = [&](Activation a) {
+    return gemm_weight_.empty() ? ops::linear(x, weight.transpose(0, 1), bias, a) : ops::linear(x, gemm_weight_, bias, a);
+  };
+  if (!nn::adapter_active(adapter)) return base(act);
+  return nn::add_adapter(*adapter, x, base(Activation::Identity), act);
 }
 
-void Conv1D::on_loaded() { gemm_weight_ = ops::LinearWeight(weight.transpose(0, 1).contiguous()); }
+void Conv1D::on_loaded() {
+  if (weight.requires_grad()) {
+    gemm_weight_ = ops::LinearWeight();
+    return;
+  }
+  gemm_weight_ = ops::LinearWeight(weight.transpose(0, 1).contiguous());
+}
 
 namespace {
 
@@ -25,11 +36,13 @@ class GPT2Block : public nn::Module {
   GPT2Block(const GPT2Config& c, int64_t index)
       : ln_1(c.n_embd, float(c.layer_norm_epsilon)), c_attn(c.n_embd, 3 * c.n_embd),
         attn_proj(c.n_embd, c.n_embd), ln_2(c.n_embd, float(c.layer_norm_epsilon)),
-        c_fc(c.n_embd, c.n_inner), mlp_proj(c.n_inner, c.n_embd), heads_(c.n_head),
+        c_fc(c.n_embd, c.n_inner), mlp_proj(c.n_inner, c.n_embd), resid_dropout(float(c.resid_pdrop)),
+        heads_(c.n_head),
         layer_(index), act_(c.activation) {
     register_module("ln_1", ln_1);
     register_module("attn.c_attn", c_attn);
     register_module("attn.c_proj", attn_proj);
+    register_module("resid_dropout", resid_dropout);
     register_module("ln_2", ln_2);
     register_module("mlp.c_fc", c_fc);
     register_module("mlp.c_proj", mlp_proj);
@@ -45,14 +58,15 @@ class GPT2Block : public nn::Module {
     Tensor k = qkv.slice(2, W, 2 * W), v = qkv.slice(2, 2 * W, 3 * W);
     if (cache) std::tie(k, v) = cache->update(layer_, k, v);
     Tensor ctx = ops::causal_attention(qkv.slice(2, 0, W), k, v, heads_, heads_, mask, options_);
-    Tensor h = ops::add(x, attn_proj.forward(ctx));
-    return ops::add(h, mlp_proj.forward(c_fc.forward(ln_2.forward(h), act_)));
+    Tensor h = ops::add(x, resid_dropout.forward(attn_proj.forward(ctx)));
+    return ops::add(h, resid_dropout.forward(mlp_proj.forward(c_fc.forward(ln_2.forward(h), act_))));
   }
 
   nn::LayerNorm ln_1;
   Conv1D c_attn, attn_proj;
   nn::LayerNorm ln_2;
   Conv1D c_fc, mlp_proj;
+  nn::Dropout resid_dropout;
 
  private:
   int64_t heads_, layer_;
@@ -70,9 +84,11 @@ class GPT2LMHeadModel : public DecoderLM {
       : DecoderLM(config, "GPT2LMHeadModel", "transformer",
                   gpt2_shape(static_cast<const GPT2Config&>(*config))),
         c_(static_cast<const GPT2Config&>(*config)), wte(c_.vocab_size, c_.n_embd),
-        wpe(c_.n_positions, c_.n_embd), ln_f(c_.n_embd, float(c_.layer_norm_epsilon)) {
+        wpe(c_.n_positions, c_.n_embd), embd_dropout(float(c_.embd_pdrop)),
+        ln_f(c_.n_embd, float(c_.layer_norm_epsilon)) {
     register_module("transformer.wte", wte);
     register_module("transformer.wpe", wpe);
+    register_module("transformer.drop", embd_dropout);
     for (int64_t i = 0; i < c_.n_layer; ++i) {
       blocks.push_back(std::make_unique<GPT2Block>(c_, i));
       register_module("transformer.h." + std::to_string(i), *blocks.back());
@@ -91,7 +107,7 @@ class GPT2LMHeadModel : public DecoderLM {
  protected:
   Tensor decode(const Tensor& ids, const Tensor& mask, const Tensor& positions, KVCache* cache,
                 std::vector<Tensor>* hidden) const override {
-    Tensor h = ops::add(wte.forward(ids), wpe.forward(positions));
+    Tensor h = embd_dropout.forward(ops::add(wte.forward(ids), wpe.forward(positions)));
     if (hidden) hidden->push_back(h);
     for (size_t i = 0; i < blocks.size(); ++i) {
       h = blocks[i]->forward(h, mask, cache);
@@ -106,6 +122,7 @@ class GPT2LMHeadModel : public DecoderLM {
  private:
   const GPT2Config& c_;
   nn::Embedding wte, wpe;
+  nn::Dropout embd_dropout;
   std::vector<std::unique_ptr<GPT2Block>> blocks;
   nn::LayerNorm ln_f;
   Tensor lm_head_weight;

@@ -11,6 +11,8 @@ namespace cuddle::models {
 
 // transformers' Conv1D: y = x W + b with W [in, out]. Stored as the checkpoint has it;
 // after loading the GEMM reads a transposed copy (the micro-kernels want [out, in] rows).
+// A trainable weight (requires grad) is read through a transposed view on every call
+// instead, so the gradient reaches it and optimiser updates are seen at once.
 class Conv1D : public nn::Module {
  public:
   Conv1D(int64_t in_features, int64_t out_features);

@@ -60,3 +60,25 @@ void record_adaptive_avg_pool2d(Tensor& y, const Tensor& x_in);
 void record_patchify(Tensor& out, const Tensor& x_in, int64_t p);
 
 }  // namespace cuddle::ops::grad
+
+namespace cuddle::kernels {
+struct CausalAttentionShape;
+}
+
+namespace cuddle::ops::grad {
+
+// ---- decoder ops (decoder_grad.cpp) ----
+
+// y = rms_norm(x, weight) with x, weight the f32 contiguous tensors the forward read.
+void record_rms_norm(Tensor& y, const Tensor& x_in, const Tensor& weight_in, const Tensor& x, const Tensor& weight,
+                     float eps, float offset);
+// y = rotary_embedding(x, cos, sin): cos / sin are positions, not differentiated.
+void record_rotary(Tensor& y, const Tensor& x_in, const Tensor& cos, const Tensor& sin, int64_t head_dim);
+// ctx = causal_attention(q, k, v) as kernels::causal_attention computed it (mask: i64 or undefined).
+void record_causal_attention(Tensor& ctx, const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
+                             const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                             const kernels::CausalAttentionShape& shape, float scale, int64_t window, float softcap);
+// y = act(x[..., :I]) * x[..., I:].
+void record_gated_activation(Tensor& y, const Tensor& x_in, const Tensor& x, Activation act);
+
+}  // namespace cuddle::ops::grad

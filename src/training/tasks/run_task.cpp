@@ -9,14 +9,13 @@
 #include "cuddle/error.h"
 #include "cuddle/load_dataset.h"
 #include "cuddle/metrics.h"
-#include "cuddle/model_card.h"
-#include "cuddle/trainer_card.h"
 #include "cuddle/peft.h"
 #include "cuddle/hub.h"
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
 #include "training/arg_values.h"
 #include "training/tasks/quantized_training.h"
+#include "training/tasks/task_steps.h"
 
 namespace cuddle::training {
 
@@ -66,6 +65,9 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = to_int(v, n); }},
       {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = to_int(v, n); }},
       {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = to_int(v, n); }},
+      {"block_size", [](TA& a, const Json& v, const std::string& n) { a.block_size = to_int(v, n); }},
+      {"validation_split_percentage",
+       [](TA& a, const Json& v, const std::string& n) { a.validation_split_percentage = to_int(v, n); }},
   };
   return table;
 }
@@ -74,44 +76,8 @@ ModelTask model_task(const std::string& task) {
   if (task == "text-classification") return ModelTask::SequenceClassification;
   if (task == "image-classification") return ModelTask::ImageClassification;
   throw Error("cuddle train: task \"" + task +
-              "\" is not supported yet (supported: text-classification, image-classification; token-classification, "
-              "question-answering, fill-mask and object-detection are planned)");
-}
-
-std::optional<datasets::Dataset> cut(std::optional<datasets::Dataset> ds, const std::optional<int64_t>& max_samples) {
-  if (ds && max_samples && *max_samples < ds->num_rows()) ds = ds->slice(0, *max_samples);
-  return ds;
-}
-
-struct Splits {
-  std::optional<datasets::Dataset> train, eval, test;
-};
-
-// The data as the scripts take it: --dataset_name (a folder, file, glob or Hub repo: its
-// train / validation / test splits) and / or one file per split, each read by load_dataset.
-Splits load_splits(const TaskArguments& task, const TrainingArguments& args) {
-  Splits s;
-  if (!task.dataset_name.empty()) {
-    const datasets::DatasetDict dd = datasets::load_dataset(task.dataset_name);
-    auto split = [&](const char* name) -> std::optional<datasets::Dataset> {
-      for (const auto& [n, ds] : dd.splits)
-        if (n == name) return ds;
-      return std::nullopt;
-    };
-    s.train = split("train");
-    s.eval = split("validation");
-    s.test = split("test");
-  }
-  auto file = [](const std::string& path) { return datasets::load_dataset(path, "train"); };
-  if (!task.train_file.empty()) s.train = file(task.train_file);
-  if (!task.validation_file.empty()) s.eval = file(task.validation_file);
-  if (!task.test_file.empty()) s.test = file(task.test_file);
-  if (!args.do_train) s.train.reset();
-  if (!args.do_predict) s.test.reset();
-  s.train = cut(s.train, task.max_train_samples);
-  s.eval = cut(s.eval, task.max_eval_samples);
-  s.test = cut(s.test, task.max_predict_samples);
-  return s;
+              "\" is not supported yet (supported: text-classification, image-classification, text-generation; "
+              "token-classification, question-answering, fill-mask and object-detection are planned)");
 }
 
 // The metrics --metric_name names (evaluate's, by name; the task's default when none) on
@@ -207,53 +173,9 @@ std::shared_ptr<peft::PeftModel> attach_lora(std::shared_ptr<PreTrainedModel> mo
   return lora;
 }
 
-// The Trainer's model card in output_dir (README.md); for an adapter, peft's library_name
-// and the base model it applies to.
-void write_card(const Trainer& trainer, const TaskArguments& task, const TrainingArguments& args,
-                const std::string& model_dir, bool adapter) {
-  TrainerCardInfo card;
-  card.model_name = args.hub_model_id.empty() ? fs::path(args.output_dir).lexically_normal().filename().string()
-                                              : args.hub_model_id;
-  const bool pretrained = fs::exists(fs::path(model_dir) / "model.safetensors") ||
-                          fs::exists(fs::path(model_dir) / "model.safetensors.index.json");
-  if (pretrained) card.base_model = task.model_name_or_path;
-  card.dataset = task.dataset_name;
-  card.task = task.task;
-  card.log_history = nlohmann::ordered_json(trainer.state().log_history);
-  card.training_args = nlohmann::ordered_json(args.to_json());
-  const std::string path = write_trainer_model_card(args.output_dir, card);
-  if (adapter) {
-    hub::ModelCard c = hub::ModelCard::load(path);
-    c.set("library_name", "peft");
-    c.set("base_model", task.model_name_or_path);
-    c.save(path);
-  }
-}
-
 // The image column must exist and hold images: checked on the first row before training.
 void image_at_checked(const datasets::Dataset& ds, const std::string& column) {
   if (ds.num_rows() > 0) datasets::image_at(ds, 0, column);
-}
-
-// run_classification.py's guard: an output_dir with a previous run is not overwritten
-// silently.
-void check_output_dir(const TrainingArguments& args) {
-  std::error_code ec;
-  if (!fs::is_directory(args.output_dir, ec) || args.overwrite_output_dir || !args.resume_from_checkpoint.empty())
-    return;
-  if (fs::is_empty(args.output_dir, ec)) return;
-  const bool previous = fs::exists(fs::path(args.output_dir) / "trainer_state.json") ||
-                        !sorted_checkpoints(args.output_dir).empty() ||
-                        fs::exists(fs::path(args.output_dir) / "model.safetensors");
-  if (previous)
-    throw Error("output_dir " + args.output_dir +
-                " already holds a previous run; pass --overwrite_output_dir to train over it or "
-                "--resume_from_checkpoint to continue it");
-}
-
-void print_metrics(const std::string& split, const Metrics& m) {
-  std::cout << "***** " << split << " metrics *****\n";
-  for (const auto& [k, v] : m) std::cout << "  " << k << " = " << v << "\n";
 }
 
 }  // namespace
@@ -267,6 +189,7 @@ void TaskArguments::set(const std::string& name, const Json& value) {
 bool TaskArguments::has_field(const std::string& name) { return task_fields().count(name) > 0; }
 
 int run_task(TaskArguments task, TrainingArguments args) {
+  if (task.task == "text-generation") return run_text_generation(std::move(task), std::move(args));
   const ModelTask mtask = model_task(task.task);
   if (task.model_name_or_path.empty()) throw Error("cuddle train: --model is required");
   const bool has_data = !task.train_file.empty() || !task.dataset_name.empty();
