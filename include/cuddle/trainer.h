@@ -189,6 +189,10 @@ struct EvalPrediction {
   Tensor label_ids;  // undefined when the dataset has no labels
 };
 using ComputeMetrics = std::function<Metrics(const EvalPrediction&)>;
+// transformers' preprocess_logits_for_metrics: each evaluation batch's logits (and labels)
+// reduced before they are gathered, so a masked LM's [rows, length, vocab] logits need not
+// be held for the whole evaluation set (run_mlm.py keeps their arg-max).
+using PreprocessLogits = std::function<Tensor(const Tensor& logits, const Tensor& labels)>;
 // Builds a batch from rows of a dataset (collators.h has transformers' collators).
 using DataCollator = std::function<ModelInputs(const datasets::Dataset& ds, const std::vector<int64_t>& rows)>;
 
@@ -255,6 +259,7 @@ class Trainer {
   PreTrainedModel& model() { return model_; }
   void add_callback(std::shared_ptr<TrainerCallback> callback);
   void set_trainable_view(TrainableView view) { view_ = std::move(view); }
+  void set_preprocess_logits_for_metrics(PreprocessLogits f) { preprocess_logits_ = std::move(f); }
 
  private:
   struct Loop;
@@ -282,6 +287,7 @@ class Trainer {
   TrainerControl control_;
   std::unique_ptr<Loop> loop_;
   TrainableView view_;
+  PreprocessLogits preprocess_logits_;
 };
 
 // "checkpoint-<step>".
