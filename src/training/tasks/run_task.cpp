@@ -1,14 +1,13 @@
-// `cuddle train TASK`: the flow of transformers' run_classification.py around the Trainer.
+// `cuddle train TASK`: the flow of transformers' run_classification.py (run_ner.py,
+// run_mlm.py) around the Trainer.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
-#include "cuddle/collators.h"
-#include "cuddle/dataset_image.h"
 #include "cuddle/error.h"
 #include "cuddle/load_dataset.h"
-#include "cuddle/metrics.h"
 #include "cuddle/model_card.h"
 #include "cuddle/trainer_card.h"
 #include "cuddle/peft.h"
@@ -16,6 +15,7 @@
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
 #include "training/arg_values.h"
+#include "training/tasks/task_data.h"
 
 namespace cuddle::training {
 
@@ -57,6 +57,13 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"lora_modules_to_save", [](TA& a, const Json& v, const std::string& n) { a.lora_modules_to_save = to_list(v, n); }},
       {"adapter", str(&TA::adapter)},
       {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = to_int(v, n); }},
+      {"label_all_tokens", [](TA& a, const Json& v, const std::string& n) { a.label_all_tokens = to_bool(v, n); }},
+      {"return_entity_level_metrics",
+       [](TA& a, const Json& v, const std::string& n) { a.return_entity_level_metrics = to_bool(v, n); }},
+      {"line_by_line", [](TA& a, const Json& v, const std::string& n) { a.line_by_line = to_bool(v, n); }},
+      {"mlm_probability", [](TA& a, const Json& v, const std::string& n) { a.mlm_probability = to_double(v, n); }},
+      {"validation_split_percentage",
+       [](TA& a, const Json& v, const std::string& n) { a.validation_split_percentage = to_int(v, n); }},
       {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = to_int(v, n); }},
       {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = to_int(v, n); }},
   };
@@ -66,19 +73,17 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
 ModelTask model_task(const std::string& task) {
   if (task == "text-classification") return ModelTask::SequenceClassification;
   if (task == "image-classification") return ModelTask::ImageClassification;
+  if (task == "token-classification") return ModelTask::TokenClassification;
+  if (task == "fill-mask") return ModelTask::MaskedLM;
   throw Error("cuddle train: task \"" + task +
-              "\" is not supported yet (supported: text-classification, image-classification; token-classification, "
-              "question-answering, fill-mask and object-detection are planned)");
+              "\" is not supported yet (supported: text-classification, image-classification, token-classification, "
+              "fill-mask; question-answering and object-detection are planned)");
 }
 
 std::optional<datasets::Dataset> cut(std::optional<datasets::Dataset> ds, const std::optional<int64_t>& max_samples) {
   if (ds && max_samples && *max_samples < ds->num_rows()) ds = ds->slice(0, *max_samples);
   return ds;
 }
-
-struct Splits {
-  std::optional<datasets::Dataset> train, eval, test;
-};
 
 // The data as the scripts take it: --dataset_name (a folder, file, glob or Hub repo: its
 // train / validation / test splits) and / or one file per split, each read by load_dataset.
@@ -99,43 +104,22 @@ Splits load_splits(const TaskArguments& task, const TrainingArguments& args) {
   if (!task.train_file.empty()) s.train = file(task.train_file);
   if (!task.validation_file.empty()) s.eval = file(task.validation_file);
   if (!task.test_file.empty()) s.test = file(task.test_file);
+  // run_mlm.py holds validation_split_percentage of the train split out when there is no
+  // validation data.
+  if (task.task == "fill-mask" && s.train && !s.eval && task.validation_split_percentage > 0) {
+    const std::string pct = std::to_string(task.validation_split_percentage) + "%";
+    const std::vector<std::pair<std::string, int64_t>> sizes = {{"train", s.train->num_rows()}};
+    const datasets::SplitSlice head = datasets::resolve_split_spec("train[:" + pct + "]", sizes).at(0);
+    const datasets::SplitSlice rest = datasets::resolve_split_spec("train[" + pct + ":]", sizes).at(0);
+    s.eval = s.train->slice(head.begin, head.end);
+    s.train = s.train->slice(rest.begin, rest.end);
+  }
   if (!args.do_train) s.train.reset();
   if (!args.do_predict) s.test.reset();
   s.train = cut(s.train, task.max_train_samples);
   s.eval = cut(s.eval, task.max_eval_samples);
   s.test = cut(s.test, task.max_predict_samples);
   return s;
-}
-
-// The metrics --metric_name names (evaluate's, by name; the task's default when none) on
-// the arg-max of the logits. precision / recall / f1 average "macro" over more than two
-// classes ("binary" otherwise), as a multi-class run has to choose one.
-ComputeMetrics classification_metrics(std::vector<std::string> names, const std::string& task, int64_t num_labels) {
-  if (names.empty()) names = {metrics::default_metric_for_task(task)};
-  const auto known = metrics::metric_names();
-  for (const auto& n : names)
-    if (std::find(known.begin(), known.end(), n) == known.end()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw Error("metric \"" + n + "\" does not exist (known: " + list + ")");
-    }
-  return [names, num_labels](const EvalPrediction& p) {
-    const Tensor logits = p.predictions.contiguous();
-    const int64_t n = logits.shape()[0], c = logits.shape()[1];
-    const float* x = logits.data<float>();
-    Json preds = Json::array(), refs = Json::array();
-    for (int64_t i = 0; i < n; ++i) {
-      preds.push_back(int64_t(std::max_element(x + i * c, x + (i + 1) * c) - (x + i * c)));
-      refs.push_back(p.label_ids.data<int64_t>()[i]);
-    }
-    Metrics out;
-    for (const auto& name : names) {
-      Json options = Json::object();
-      if ((name == "precision" || name == "recall" || name == "f1") && num_labels > 2) options["average"] = "macro";
-      for (const auto& [k, v] : metrics::compute(name, preds, refs, options)) out[k] = v;
-    }
-    return out;
-  };
 }
 
 
@@ -167,7 +151,9 @@ std::shared_ptr<peft::PeftModel> attach_lora(std::shared_ptr<PreTrainedModel> mo
     cfg.target_modules = task.lora_target_modules.empty() ? default_lora_targets(model->config().model_type)
                                                           : task.lora_target_modules;
     cfg.modules_to_save = task.lora_modules_to_save;
-    cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS" : "";
+    cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS"
+                    : mtask == ModelTask::TokenClassification  ? "TOKEN_CLS"
+                                                               : "";
     // Image classification has no peft task type; its head is saved in full as peft's
     // examples do with modules_to_save.
     if (mtask == ModelTask::ImageClassification && cfg.modules_to_save.empty()) cfg.modules_to_save = {"classifier"};
@@ -215,11 +201,6 @@ void write_card(const Trainer& trainer, const TaskArguments& task, const Trainin
     c.set("base_model", task.model_name_or_path);
     c.save(path);
   }
-}
-
-// The image column must exist and hold images: checked on the first row before training.
-void image_at_checked(const datasets::Dataset& ds, const std::string& column) {
-  if (ds.num_rows() > 0) datasets::image_at(ds, 0, column);
 }
 
 // run_classification.py's guard: an output_dir with a previous run is not overwritten
@@ -272,72 +253,50 @@ int run_task(TaskArguments task, TrainingArguments args) {
   if (train_raw && train_raw->num_rows() == 0) throw Error("cuddle train: the training set is empty");
 
   const datasets::Dataset& label_source = train_raw ? *train_raw : eval_raw ? *eval_raw : *test_raw;
-  const LabelSet labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
+  if (task.label_column_name.empty())
+    task.label_column_name = mtask == ModelTask::TokenClassification ? "ner_tags" : "label";
+  std::optional<LabelSet> labels;  // fill-mask has none: its targets are the masked tokens
+  if (mtask != ModelTask::MaskedLM) labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
+  if (mtask == ModelTask::MaskedLM && args.do_predict)
+    throw Error("cuddle train fill-mask: --do_predict is not part of run_mlm.py; use --do_eval for the loss and "
+                "perplexity");
   std::vector<std::string> fresh;
-  std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, mtask, &labels, &fresh);
+  std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, mtask, labels ? &*labels : nullptr, &fresh);
   if (!fresh.empty())
     std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
               << "): train them before use\n";
-  std::optional<datasets::Dataset> train_ds = train_raw, eval_ds = eval_raw, test_ds = test_raw;
-  DataCollator collator;
-  if (mtask == ModelTask::ImageClassification) {
-    std::shared_ptr<const ImageProcessor> processor = AutoImageProcessor::from_pretrained(model_dir);
-    collator = image_classification_collator(processor, task.image_column_name, task.label_column_name, labels);
-    for (const auto* ds : {&train_ds, &eval_ds, &test_ds})
-      if (*ds) image_at_checked(**ds, task.image_column_name);
-  } else {
-    const AutoTokenizer tokenizer = AutoTokenizer::from_pretrained(model_dir);
-    TextTaskOptions opts;
-    opts.text_columns = task.text_column_names;
-    opts.label_column = task.label_column_name;
-    opts.max_seq_length = task.max_seq_length;
-    opts.pad_to_max_length = task.pad_to_max_length;
-    auto tokenize = [&](const std::optional<datasets::Dataset>& ds, const std::string& split) {
-      return ds ? std::optional(tokenize_for_sequence_classification(tokenizer, *ds, opts, labels, split))
-                : std::nullopt;
-    };
-    train_ds = tokenize(train_raw, "train");
-    eval_ds = tokenize(eval_raw, "validation");
-    test_ds = tokenize(test_raw, "test");
-    PaddingOptions padding;
-    padding.pad_token_id = tokenizer.pad_token_id().value_or(0);
-    collator = data_collator_with_padding(padding);
-  }
+  const TaskData data = prepare_task_data(task, mtask, model_dir, splits, labels);
   std::vector<std::shared_ptr<TrainerCallback>> callbacks;
   if (task.early_stopping_patience)
     callbacks.push_back(std::make_shared<EarlyStoppingCallback>(*task.early_stopping_patience,
                                                                 task.early_stopping_threshold));
-  Trainer trainer(*model, args, collator, train_ds, eval_ds,
-                  classification_metrics(task.metric_name, task.task, int64_t(labels.names.size())), callbacks,
+  Trainer trainer(*model, args, data.collator, data.data.train, data.data.eval, data.compute_metrics, callbacks,
                   model_dir);
+  if (data.preprocess_logits) trainer.set_preprocess_logits_for_metrics(data.preprocess_logits);
   std::shared_ptr<peft::PeftModel> lora;
   if (task.use_peft || !task.adapter.empty()) lora = attach_lora(model, task, mtask, model_dir, trainer);
   if (args.do_train) {
     const TrainOutput out = trainer.train();
     trainer.save_model();
     Metrics m = out.metrics;
-    m["train_samples"] = double(train_ds->num_rows());
+    m["train_samples"] = double(data.data.train->num_rows());
     print_metrics("train", m);
     trainer.save_metrics("train", m);
     trainer.save_state();
   }
   if (args.do_eval) {
     Metrics m = trainer.evaluate();
-    m["eval_samples"] = double(eval_ds->num_rows());
+    m["eval_samples"] = double(data.data.eval->num_rows());
+    // run_mlm.py's perplexity, under that name: exp of the mean masked-token loss.
+    if (mtask == ModelTask::MaskedLM) m["perplexity"] = std::exp(m.at("eval_loss"));
     print_metrics("eval", m);
     trainer.save_metrics("eval", m);
   }
   if (args.do_predict) {
-    const PredictionOutput p = trainer.predict(*test_ds, "predict");
-    const Tensor logits = p.prediction.predictions.contiguous();
-    const int64_t n = logits.shape()[0], c = logits.shape()[1];
-    std::string text = "index\tprediction\n";
-    for (int64_t i = 0; i < n; ++i) {
-      const float* row = logits.data<float>() + i * c;
-      text += std::to_string(i) + "\t" + labels.names[size_t(std::max_element(row, row + c) - row)] + "\n";
-    }
+    const PredictionOutput p = trainer.predict(*data.data.test, "predict");
+    const auto [name, text] = data.prediction_file(p.prediction);
     fs::create_directories(args.output_dir);
-    io::write_file_atomic((fs::path(args.output_dir) / "predict_results.txt").string(), text);
+    io::write_file_atomic((fs::path(args.output_dir) / name).string(), text);
     if (!p.metrics.empty()) trainer.save_metrics("predict", p.metrics);
   }
   if (args.do_train) write_card(trainer, task, args, model_dir, lora != nullptr);
