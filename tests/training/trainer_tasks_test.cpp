@@ -194,7 +194,8 @@ std::string ner_file(const TempDir& tmp, const std::string& name, int rows) {
   for (int i = 0; i < rows; ++i) {
     const std::string& who = people[size_t(i) % 4];
     const std::string& where = places[size_t(i / 4) % 4];
-    out.push_back({{"tokens", {who, "Smith", "went", "to", where}}, {"ner_tags", {"B-PER", "I-PER", "O", "O", "B-LOC"}}});
+    out.push_back(
+        {{"tokens", {who, "Smith", "went", "to", where}}, {"ner_tags", {"B-PER", "I-PER", "O", "O", "B-LOC"}}});
   }
   test::write_file(tmp / name, jsonl(out));
   return tmp / name;
@@ -265,6 +266,17 @@ TEST(TrainTokenClassification, NewHeadFromTheDataWithEntityLevelMetrics) {
   const json results = read_json(out + "/eval_results.json");
   for (const char* k : {"eval_overall_f1", "eval_PER_f1", "eval_LOC_number"}) EXPECT_TRUE(results.contains(k)) << k;
   EXPECT_EQ(read_json(out + "/config.json")["id2label"]["0"], "B-LOC");
+}
+
+TEST(TrainTokenClassification, UsePeftTrainsALoraAdapterWithTheTokenHead) {
+  TempDir tmp;
+  const std::string train = ner_file(tmp, "train.jsonl", 8), out = tmp / "out";
+  const auto r = run_cli({"train", "token-classification", "--model", kNer, "--train_file", train, "--output_dir", out,
+                          "--max_steps", "2", "--use_peft", "--report_to", "none", "--save_strategy", "no"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json cfg = read_json(out + "/adapter_config.json");
+  EXPECT_EQ(cfg["task_type"], "TOKEN_CLS");
+  EXPECT_NE(cfg["modules_to_save"].dump().find("classifier"), std::string::npos) << cfg.dump();
 }
 
 TEST(TrainFillMask, EndToEndReportsPerplexity) {

@@ -144,7 +144,8 @@ ComputeMetrics masked_lm_metrics() {
   return [](const EvalPrediction& p) {
     const Tensor preds = p.predictions.contiguous(), labels = p.label_ids.contiguous();
     if (preds.numel() != labels.numel())
-      throw Error("fill-mask: predictions " + preds.describe() + " and labels " + labels.describe() + " differ in size");
+      throw Error("fill-mask: predictions " + preds.describe() + " and labels " + labels.describe() +
+                  " differ in size");
     std::vector<int64_t> pred, ref;
     for (int64_t i = 0; i < labels.numel(); ++i)
       if (labels.data<int64_t>()[i] != -100) {

@@ -68,10 +68,15 @@ Splits map_splits(const Splits& raw, F f) {
   return {one(raw.train, "train"), one(raw.eval, "validation"), one(raw.test, "test")};
 }
 
-// Flags that belong to another script are refused rather than silently ignored.
-void refuse_metric_name(const TaskArguments& task, const char* used) {
+// The one text column run_ner.py / run_mlm.py take (--text_column_name), when given.
+// --metric_name, which neither script has, is refused rather than silently ignored.
+std::optional<std::string> single_text_column(const TaskArguments& task, const char* reports) {
   if (!task.metric_name.empty())
-    throw Error("cuddle train " + task.task + ": --metric_name is not used; the task reports " + used);
+    throw Error("cuddle train " + task.task + ": --metric_name is not used; the task reports " + reports);
+  if (task.text_column_names.size() > 1)
+    throw Error("cuddle train " + task.task + ": --text_column_name takes one column");
+  if (task.text_column_names.empty()) return std::nullopt;
+  return task.text_column_names[0];
 }
 
 PaddingOptions padding_of(const AutoTokenizer& tokenizer) {
@@ -97,10 +102,8 @@ TaskData prepare_task_data(const TaskArguments& task, ModelTask mtask, const std
   }
   const AutoTokenizer tokenizer = AutoTokenizer::from_pretrained(model_dir);
   if (mtask == ModelTask::TokenClassification) {
-    refuse_metric_name(task, "seqeval");
-    if (task.text_column_names.size() > 1) throw Error("token-classification: --text_column_name takes one column");
     TokenTaskOptions o;
-    if (!task.text_column_names.empty()) o.tokens_column = task.text_column_names[0];
+    if (const auto column = single_text_column(task, "seqeval")) o.tokens_column = *column;
     o.label_column = task.label_column_name;
     o.max_seq_length = task.max_seq_length;
     o.pad_to_max_length = task.pad_to_max_length.value_or(false);
@@ -116,10 +119,8 @@ TaskData prepare_task_data(const TaskArguments& task, ModelTask mtask, const std
     return out;
   }
   if (mtask == ModelTask::MaskedLM) {
-    refuse_metric_name(task, "accuracy over the masked tokens and perplexity");
-    if (task.text_column_names.size() > 1) throw Error("fill-mask: --text_column_name takes one column");
     MaskedLmOptions o;
-    if (!task.text_column_names.empty()) o.text_column = task.text_column_names[0];
+    o.text_column = single_text_column(task, "accuracy over the masked tokens and perplexity").value_or("");
     o.max_seq_length = task.max_seq_length;
     o.line_by_line = task.line_by_line;
     o.pad_to_max_length = task.pad_to_max_length.value_or(false);

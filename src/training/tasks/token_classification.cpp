@@ -59,6 +59,8 @@ datasets::Dataset tokenize_for_token_classification(const AutoTokenizer& tokeniz
     std::vector<int64_t>& ids = word_labels.emplace_back();
     for (const RowJson& label : cell) ids.push_back(lookup.id(label, row));
   }
+  if (options.pad_to_max_length && !options.max_seq_length && tokenizer.model_max_length() > (size_t(1) << 20))
+    throw Error("--pad_to_max_length needs --max_seq_length: the tokenizer sets no model_max_length to pad to");
   CallOptions call;
   call.truncation = true;
   call.max_length = size_t(options.max_seq_length.value_or(int64_t(tokenizer.model_max_length())));
