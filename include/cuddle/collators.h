@@ -27,10 +27,12 @@ DataCollator data_collator_for_token_classification(const PaddingOptions& option
 // Error naming it (pad while tokenising, or use data_collator_with_padding).
 DataCollator default_data_collator();
 // DataCollatorForLanguageModeling with mlm: mlm_probability of the tokens that are not
-// special (`special_ids`) become targets; of those 80% are replaced by mask_token_id, 10%
-// by a random id below vocab_size and 10% kept; labels are -100 elsewhere. Draws from the
-// seeded generator of cuddle/random.h. Without mlm (causal LM): labels = input_ids with
-// padding as -100.
+// special (a row's special_tokens_mask column when the dataset has one, else the ids in
+// `special_ids`; padding never) become targets; of those 80% are replaced by
+// mask_token_id, 10% by a random id below vocab_size and 10% kept; labels are -100
+// elsewhere. Draws from the seeded counter-based generator of cuddle/random.h (the same
+// proportions as torch's bernoulli draws, not torch's bits). Without mlm (causal LM):
+// labels = input_ids with padding as -100.
 struct LanguageModelingOptions {
   bool mlm = true;
   double mlm_probability = 0.15;

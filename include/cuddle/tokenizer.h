@@ -162,6 +162,11 @@ struct BatchEncoding {
   std::vector<std::vector<uint32_t>> attention_mask;
   std::vector<std::vector<std::pair<size_t, size_t>>> offset_mapping;
   std::vector<size_t> overflow_to_sample_mapping;  // filled when overflowing windows are returned
+  // Per token, the index of the word it came from (BatchEncoding.word_ids()); nullopt for
+  // special tokens and padding.
+  std::vector<std::vector<std::optional<uint32_t>>> word_ids;
+  // Per token, 1 for a special token (return_special_tokens_mask).
+  std::vector<std::vector<uint32_t>> special_tokens_mask;
 };
 
 struct CallOptions {
@@ -183,6 +188,9 @@ class AutoTokenizer {
 
   BatchEncoding operator()(const std::vector<std::string>& texts, const CallOptions& opts = {}) const;
   BatchEncoding operator()(const std::vector<std::pair<std::string, std::string>>& pairs, const CallOptions& opts = {}) const;
+  // is_split_into_words=True: each input is a list of words, tokenised word by word (the
+  // word_ids say which word each token belongs to).
+  BatchEncoding split_into_words(const std::vector<std::vector<std::string>>& words, const CallOptions& opts = {}) const;
   // transformers' decode: ids -> text with skip_special_tokens and clean_up_tokenization_spaces.
   std::string decode(const std::vector<uint32_t>& ids, bool skip_special_tokens = false) const;
   std::vector<std::string> convert_ids_to_tokens(const std::vector<uint32_t>& ids) const;

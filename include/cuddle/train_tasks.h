@@ -1,6 +1,6 @@
-// What transformers' example scripts (run_classification.py, run_ner.py) do before the
-// Trainer runs: a model for the task with its head kept or sized from the data's labels,
-// labels mapped to ids, texts tokenised into model-input columns (docs/trainer.md).
+// What transformers' example scripts (run_classification.py, run_ner.py, run_mlm.py) do
+// before the Trainer runs: a model for the task with its head kept or sized from the data's
+// labels, labels mapped to ids, texts tokenised into model-input columns (docs/trainer.md).
 #pragma once
 #include <map>
 #include <memory>
@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "cuddle/datasets.h"
+#include "cuddle/collators.h"
 #include "cuddle/image_processor.h"
+#include "cuddle/metrics.h"
 #include "cuddle/models.h"
 #include "cuddle/tokenizer.h"
 #include "cuddle/trainer.h"
@@ -26,7 +28,9 @@ struct LabelSet {
 // run_classification.py's rule: a model whose config.json names a head for `task` with
 // real label names keeps its label2id (every training label must be in it); a head with
 // the placeholder names LABEL_0.. of the right size, or no head at all, gets the training
-// labels' distinct values, sorted (numerically for integers). Empty labels are an Error.
+// labels' distinct values, sorted (numerically for integers), as run_ner.py's
+// get_label_list sorts them. For token classification each cell is a list of labels, and
+// the labels of all of them count. Empty labels are an Error.
 LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datasets::Dataset& train,
                        const std::string& label_column);
 
@@ -39,9 +43,9 @@ std::unique_ptr<PreTrainedModel> model_for_training(const std::string& model_dir
                                                     const LabelSet* labels,
                                                     std::vector<std::string>* initialised = nullptr);
 
-// A label cell's class id: a ClassLabel column's names, label names, or (for a model's own
-// head) integer ids, looked up in `labels`; a label it lacks is an Error naming the split
-// and row.
+// A label cell's class id: a ClassLabel column's names (also a list of ClassLabel, the
+// ner_tags of a token-classification set), label names, or (for a model's own head)
+// integer ids, looked up in `labels`; a label it lacks is an Error naming the split and row.
 class LabelLookup {
  public:
   LabelLookup(const datasets::Dataset& ds, const std::string& column, const LabelSet& labels, std::string split);
@@ -79,31 +83,114 @@ datasets::Dataset tokenize_for_sequence_classification(const AutoTokenizer& toke
                                                        const TextTaskOptions& options, const LabelSet& labels,
                                                        const std::string& split);
 
+// ---- token classification (run_ner.py) ----------------------------------------------
+
+struct TokenTaskOptions {
+  std::string tokens_column = "tokens";    // a list of words per row
+  std::string label_column = "ner_tags";   // a list of labels (names or ids), one per word
+  std::optional<int64_t> max_seq_length;   // unset: the tokenizer's model_max_length
+  bool pad_to_max_length = false;          // run_ner.py's default: pad per batch
+  // The label on every sub-token of a word (a B- label becoming its I- twin after the
+  // first), not only on the first; -100 on the others otherwise.
+  bool label_all_tokens = false;
+};
+
+// run_ner.py's b_to_i_label: for every label id, the id of its I- twin when it is a B-
+// label that has one, else the id itself.
+std::vector<int64_t> b_to_i_labels(const LabelSet& labels);
+
+// run_ner.py's tokenize_and_align_labels: each row's words tokenised with
+// is_split_into_words semantics (truncated to max_seq_length), and a "labels" column with
+// each word's label id on its first sub-token and -100 on special tokens and the other
+// sub-tokens (label_all_tokens: see TokenTaskOptions). Errors name the split and row: a
+// missing or non-list column, words and labels of different lengths, an unknown label.
+datasets::Dataset tokenize_for_token_classification(const AutoTokenizer& tokenizer, const datasets::Dataset& ds,
+                                                    const TokenTaskOptions& options, const LabelSet& labels,
+                                                    const std::string& split);
+
+// The labels of the positions whose label is not -100, per row, as names: run_ner.py's
+// true_predictions (from the arg-max of `predictions`) and true_labels.
+struct TokenTags {
+  metrics::TagSequences predictions, references;
+};
+TokenTags token_tags(const EvalPrediction& p, const LabelSet& labels);
+
+// run_ner.py's compute_metrics: seqeval on token_tags, reported as precision / recall /
+// f1 / accuracy (its overall_* values) or, with entity_level, every key seqeval returns
+// (overall_* and <TYPE>_precision / _recall / _f1 / _number).
+ComputeMetrics token_classification_metrics(LabelSet labels, bool entity_level);
+
+// run_ner.py's predictions.txt: one line per row, the predicted labels of its words
+// joined by spaces.
+std::string token_predictions_text(const EvalPrediction& p, const LabelSet& labels);
+
+// ---- masked language modelling (run_mlm.py) --------------------------------------------
+
+struct MaskedLmOptions {
+  std::string text_column;  // empty: "text", else the first column
+  // Unset: the tokenizer's model_max_length, at most 1024 (run_mlm.py's default); else at
+  // most model_max_length.
+  std::optional<int64_t> max_seq_length;
+  // true: every non-blank line one example, truncated; false (default): all texts
+  // tokenised, concatenated and cut into blocks of max_seq_length (group_texts).
+  bool line_by_line = false;
+  bool pad_to_max_length = false;  // line_by_line only
+};
+
+// The sequence length run_mlm.py uses for `options` and `tokenizer`.
+int64_t masked_lm_length(const AutoTokenizer& tokenizer, const MaskedLmOptions& options);
+
+// run_mlm.py's tokenisation: input_ids / attention_mask (/ token_type_ids) per line, or
+// per block of max_seq_length after concatenating the texts of each map batch of 1,000
+// rows (the remainder of each batch dropped, as group_texts drops it). A missing text
+// column, or no example at all, is an Error naming the split.
+datasets::Dataset tokenize_for_masked_lm(const AutoTokenizer& tokenizer, const datasets::Dataset& ds,
+                                         const MaskedLmOptions& options, const std::string& split);
+
+// DataCollatorForLanguageModeling's settings for `tokenizer`: its mask token, its length
+// (vocabulary and added tokens) for the random replacements, and its special tokens as
+// the ids never masked where rows carry no special_tokens_mask. A tokenizer without a mask
+// token is an Error.
+LanguageModelingOptions masked_lm_collator_options(const AutoTokenizer& tokenizer, double mlm_probability);
+
+// run_mlm.py's evaluation: the logits reduced to their arg-max per position while
+// evaluating (preprocess_logits_for_metrics), and the accuracy over the masked positions.
+PreprocessLogits masked_lm_preprocess_logits();
+ComputeMetrics masked_lm_metrics();
+
 }  // namespace cuddle::training
 
 namespace cuddle::training {
 
 // The example scripts' own arguments (ModelArguments / DataTrainingArguments of
-// run_classification.py), settable by name like TrainingArguments.
+// run_classification.py, run_ner.py, run_mlm.py), settable by name like TrainingArguments.
 struct TaskArguments {
-  std::string task;  // text-classification
+  std::string task;  // text-classification, image-classification, token-classification, fill-mask
   std::string model_name_or_path;
   std::string model_revision = "main";
   std::string train_file, validation_file, test_file, dataset_name;
   std::vector<std::string> text_column_names;
-  std::string label_column_name = "label";
+  std::string label_column_name;  // empty: the task's ("label", "ner_tags")
   std::string image_column_name = "image";
-  int64_t max_seq_length = 128;
-  bool pad_to_max_length = true;
+  // Unset: the task's default (128 for text classification, the tokenizer's
+  // model_max_length for token classification, that at most 1024 for fill-mask).
+  std::optional<int64_t> max_seq_length;
+  std::optional<bool> pad_to_max_length;  // unset: true for text classification, else false
+  // run_ner.py's
+  bool label_all_tokens = false;
+  bool return_entity_level_metrics = false;
+  // run_mlm.py's
+  bool line_by_line = false;
+  double mlm_probability = 0.15;
+  // fill-mask / text-generation: the train split's share held out without validation data
+  int64_t validation_split_percentage = 5;
   std::vector<std::string> metric_name;  // empty: the task's default
   std::optional<int64_t> early_stopping_patience;
   double early_stopping_threshold = 0.0;
   std::optional<int64_t> max_train_samples, max_eval_samples, max_predict_samples;
-  // text-generation (run_clm.py): tokens per training block (default min(1024,
-  // model_max_length)), and the share of the train split held out for evaluation when
-  // there is no validation split.
+  // run_clm.py's (text-generation): tokens per training block (default min(1024,
+  // model_max_length)); validation_split_percentage above applies too.
   std::optional<int64_t> block_size;
-  int64_t validation_split_percentage = 5;
   // LoRA through peft, TRL's flag names and defaults: the adapter (and the task head,
   // saved in full) trains, the base stays frozen; output folders hold the adapter.
   bool use_peft = false;
@@ -126,10 +213,10 @@ struct TaskArguments {
   static bool has_field(const std::string& name);
 };
 
-// What `cuddle train TASK` does, as run_classification.py: load the data files, map the
-// labels, build the model, tokenise, train / evaluate / predict as the do_* flags say
-// (training when neither is given but a train file is), save the model, metrics,
-// state and the model card in output_dir. Refuses an output_dir that holds a previous run
+// What `cuddle train TASK` does, as run_classification.py (run_ner.py, run_mlm.py): load
+// the data files, map the labels, build the model, tokenise, train / evaluate / predict as
+// the do_* flags say (training when neither is given but a train file is), save the model,
+// metrics, state and the model card in output_dir. Refuses an output_dir that holds a previous run
 // unless overwrite_output_dir or resume_from_checkpoint. Returns the process exit code.
 int run_task(TaskArguments task, TrainingArguments args);
 

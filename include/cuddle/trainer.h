@@ -189,6 +189,10 @@ struct EvalPrediction {
   Tensor label_ids;  // undefined when the dataset has no labels
 };
 using ComputeMetrics = std::function<Metrics(const EvalPrediction&)>;
+// transformers' preprocess_logits_for_metrics: each evaluation batch's logits (and labels)
+// reduced before they are gathered, so a masked or causal LM's [rows, length, vocab] logits
+// need not be held for the whole evaluation set (run_mlm.py / run_clm.py keep their arg-max).
+using PreprocessLogits = std::function<Tensor(const Tensor& logits, const Tensor& labels)>;
 // Builds a batch from rows of a dataset (collators.h has transformers' collators).
 using DataCollator = std::function<ModelInputs(const datasets::Dataset& ds, const std::vector<int64_t>& rows)>;
 
@@ -255,10 +259,6 @@ class Trainer {
   PreTrainedModel& model() { return model_; }
   void add_callback(std::shared_ptr<TrainerCallback> callback);
   void set_trainable_view(TrainableView view) { view_ = std::move(view); }
-  // transformers' preprocess_logits_for_metrics: maps each evaluation batch's logits (with
-  // its labels) before they are gathered, so a causal LM keeps arg-max ids [B, S] rather
-  // than logits [B, S, V] for compute_metrics.
-  using PreprocessLogits = std::function<Tensor(const Tensor& logits, const Tensor& labels)>;
   void set_preprocess_logits_for_metrics(PreprocessLogits f) { preprocess_logits_ = std::move(f); }
 
  private:

@@ -247,6 +247,8 @@ BatchEncoding AutoTokenizer::call(const std::vector<std::pair<TextInput, std::op
     if (returns_token_type_ids_) out.token_type_ids.push_back(e.type_ids);
     out.attention_mask.push_back(e.attention_mask);
     out.offset_mapping.push_back(e.offsets);
+    out.word_ids.push_back(e.word_ids);
+    out.special_tokens_mask.push_back(e.special_tokens_mask);
     if (o.return_overflowing_tokens) out.overflow_to_sample_mapping.push_back(sample);
   };
   for (size_t i = 0; i < enc.size(); ++i) {
@@ -266,6 +268,13 @@ BatchEncoding AutoTokenizer::operator()(const std::vector<std::string>& texts, c
 BatchEncoding AutoTokenizer::operator()(const std::vector<std::pair<std::string, std::string>>& pairs, const CallOptions& o) const {
   std::vector<std::pair<TextInput, std::optional<TextInput>>> in;
   for (auto& [a, b] : pairs) in.emplace_back(TextInput(a), TextInput(b));
+  return call(in, o);
+}
+
+BatchEncoding AutoTokenizer::split_into_words(const std::vector<std::vector<std::string>>& words,
+                                              const CallOptions& o) const {
+  std::vector<std::pair<TextInput, std::optional<TextInput>>> in;
+  for (auto& w : words) in.emplace_back(TextInput::from_words(w), std::nullopt);
   return call(in, o);
 }
 

@@ -167,6 +167,17 @@ DataCollator data_collator_for_language_modeling(const LanguageModelingOptions& 
     int64_t* ids = in.input_ids.data<int64_t>();
     const int64_t* mask = in.attention_mask.data<int64_t>();
     std::vector<int64_t> labels(size_t(n), -100);
+    // A special_tokens_mask column (the tokenizer's, as run_mlm.py asks for it) decides
+    // which tokens are special, padded with 1 as tokenizer.pad pads it; without one the
+    // ids in special_ids are, as transformers falls back to all_special_ids.
+    Tensor special_mask;
+    if (auto it = raw.sequences.find("special_tokens_mask"); it != raw.sequences.end())
+      special_mask = pad_rows(it->second, in.input_ids.shape()[1], 1, options.padding.pad_left);
+    auto is_special = [&](int64_t i) {
+      if (!mask[i]) return true;
+      if (special_mask.defined()) return special_mask.data<int64_t>()[i] != 0;
+      return std::find(options.special_ids.begin(), options.special_ids.end(), ids[i]) != options.special_ids.end();
+    };
     if (!options.mlm) {
       for (int64_t i = 0; i < n; ++i)
         if (mask[i]) labels[size_t(i)] = ids[i];
@@ -174,9 +185,7 @@ DataCollator data_collator_for_language_modeling(const LanguageModelingOptions& 
       // Three independent draws per token, as transformers' three bernoulli masks.
       const uint64_t stream = next_random_stream();
       for (int64_t i = 0; i < n; ++i) {
-        const bool special = !mask[i] || std::find(options.special_ids.begin(), options.special_ids.end(), ids[i]) !=
-                                             options.special_ids.end();
-        if (special || uniform_at(stream, 4 * uint64_t(i)) >= options.mlm_probability) continue;
+        if (is_special(i) || uniform_at(stream, 4 * uint64_t(i)) >= options.mlm_probability) continue;
         labels[size_t(i)] = ids[i];
         if (uniform_at(stream, 4 * uint64_t(i) + 1) < 0.8)
           ids[i] = options.mask_token_id;

@@ -76,8 +76,8 @@ PredictionOutput Trainer::predict(const datasets::Dataset& ds, const std::string
       loss_sum += double(out.get("loss").contiguous().data<float>()[0]) * double(rows.size());
       loss_rows += int64_t(rows.size());
     }
-    const Tensor pred = prediction_of(out);
-    preds.push_back(preprocess_logits_ ? preprocess_logits_(pred, inputs.labels) : pred.contiguous());
+    const Tensor logits = prediction_of(out).contiguous();
+    preds.push_back(preprocess_logits_ ? preprocess_logits_(logits, inputs.labels).contiguous() : logits);
     if (inputs.labels.defined()) labels.push_back(inputs.labels.contiguous());
   }
   if (was_training) model_.train();

@@ -1,20 +1,20 @@
-// `cuddle train TASK`: the flow of transformers' run_classification.py around the Trainer.
+// `cuddle train TASK`: the flow of transformers' run_classification.py (run_ner.py,
+// run_mlm.py) around the Trainer.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
-#include "cuddle/collators.h"
-#include "cuddle/dataset_image.h"
 #include "cuddle/error.h"
 #include "cuddle/load_dataset.h"
-#include "cuddle/metrics.h"
 #include "cuddle/peft.h"
 #include "cuddle/hub.h"
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
 #include "training/arg_values.h"
 #include "training/tasks/quantized_training.h"
+#include "training/tasks/task_data.h"
 #include "training/tasks/task_steps.h"
 
 namespace cuddle::training {
@@ -63,11 +63,16 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"bnb_4bit_use_double_quant",  // BitsAndBytesConfig's name for the same switch
        [](TA& a, const Json& v, const std::string& n) { a.use_bnb_nested_quant = to_bool(v, n); }},
       {"max_train_samples", [](TA& a, const Json& v, const std::string& n) { a.max_train_samples = to_int(v, n); }},
+      {"label_all_tokens", [](TA& a, const Json& v, const std::string& n) { a.label_all_tokens = to_bool(v, n); }},
+      {"return_entity_level_metrics",
+       [](TA& a, const Json& v, const std::string& n) { a.return_entity_level_metrics = to_bool(v, n); }},
+      {"line_by_line", [](TA& a, const Json& v, const std::string& n) { a.line_by_line = to_bool(v, n); }},
+      {"mlm_probability", [](TA& a, const Json& v, const std::string& n) { a.mlm_probability = to_double(v, n); }},
+      {"validation_split_percentage",
+       [](TA& a, const Json& v, const std::string& n) { a.validation_split_percentage = to_int(v, n); }},
       {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = to_int(v, n); }},
       {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = to_int(v, n); }},
       {"block_size", [](TA& a, const Json& v, const std::string& n) { a.block_size = to_int(v, n); }},
-      {"validation_split_percentage",
-       [](TA& a, const Json& v, const std::string& n) { a.validation_split_percentage = to_int(v, n); }},
   };
   return table;
 }
@@ -75,42 +80,12 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
 ModelTask model_task(const std::string& task) {
   if (task == "text-classification") return ModelTask::SequenceClassification;
   if (task == "image-classification") return ModelTask::ImageClassification;
+  if (task == "token-classification") return ModelTask::TokenClassification;
+  if (task == "fill-mask") return ModelTask::MaskedLM;
   throw Error("cuddle train: task \"" + task +
-              "\" is not supported yet (supported: text-classification, image-classification, text-generation; "
-              "token-classification, question-answering, fill-mask and object-detection are planned)");
+              "\" is not supported yet (supported: text-classification, image-classification, token-classification, "
+              "fill-mask, text-generation; question-answering and object-detection are planned)");
 }
-
-// The metrics --metric_name names (evaluate's, by name; the task's default when none) on
-// the arg-max of the logits. precision / recall / f1 average "macro" over more than two
-// classes ("binary" otherwise), as a multi-class run has to choose one.
-ComputeMetrics classification_metrics(std::vector<std::string> names, const std::string& task, int64_t num_labels) {
-  if (names.empty()) names = {metrics::default_metric_for_task(task)};
-  const auto known = metrics::metric_names();
-  for (const auto& n : names)
-    if (std::find(known.begin(), known.end(), n) == known.end()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw Error("metric \"" + n + "\" does not exist (known: " + list + ")");
-    }
-  return [names, num_labels](const EvalPrediction& p) {
-    const Tensor logits = p.predictions.contiguous();
-    const int64_t n = logits.shape()[0], c = logits.shape()[1];
-    const float* x = logits.data<float>();
-    Json preds = Json::array(), refs = Json::array();
-    for (int64_t i = 0; i < n; ++i) {
-      preds.push_back(int64_t(std::max_element(x + i * c, x + (i + 1) * c) - (x + i * c)));
-      refs.push_back(p.label_ids.data<int64_t>()[i]);
-    }
-    Metrics out;
-    for (const auto& name : names) {
-      Json options = Json::object();
-      if ((name == "precision" || name == "recall" || name == "f1") && num_labels > 2) options["average"] = "macro";
-      for (const auto& [k, v] : metrics::compute(name, preds, refs, options)) out[k] = v;
-    }
-    return out;
-  };
-}
-
 
 // peft's default LoRA targets (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING) for the
 // families cuddle trains.
@@ -133,7 +108,9 @@ peft::LoraConfig lora_config_for(const TaskArguments& task, ModelTask mtask, con
   cfg.lora_dropout = task.lora_dropout;
   cfg.target_modules = task.lora_target_modules.empty() ? default_lora_targets(model_type) : task.lora_target_modules;
   cfg.modules_to_save = task.lora_modules_to_save;
-  cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS" : "";
+  cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS"
+                  : mtask == ModelTask::TokenClassification  ? "TOKEN_CLS"
+                                                             : "";
   // Image classification has no peft task type; its head is saved in full as peft's
   // examples do with modules_to_save.
   if (mtask == ModelTask::ImageClassification && cfg.modules_to_save.empty()) cfg.modules_to_save = {"classifier"};
@@ -173,11 +150,6 @@ std::shared_ptr<peft::PeftModel> attach_lora(std::shared_ptr<PreTrainedModel> mo
   return lora;
 }
 
-// The image column must exist and hold images: checked on the first row before training.
-void image_at_checked(const datasets::Dataset& ds, const std::string& column) {
-  if (ds.num_rows() > 0) datasets::image_at(ds, 0, column);
-}
-
 }  // namespace
 
 void TaskArguments::set(const std::string& name, const Json& value) {
@@ -208,9 +180,15 @@ int run_task(TaskArguments task, TrainingArguments args) {
   if (train_raw && train_raw->num_rows() == 0) throw Error("cuddle train: the training set is empty");
 
   const datasets::Dataset& label_source = train_raw ? *train_raw : eval_raw ? *eval_raw : *test_raw;
-  const LabelSet labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
+  if (task.label_column_name.empty())
+    task.label_column_name = mtask == ModelTask::TokenClassification ? "ner_tags" : "label";
+  std::optional<LabelSet> labels;  // fill-mask has none: its targets are the masked tokens
+  if (mtask != ModelTask::MaskedLM) labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
+  if (mtask == ModelTask::MaskedLM && args.do_predict)
+    throw Error("cuddle train fill-mask: --do_predict is not part of run_mlm.py; use --do_eval for the loss and "
+                "perplexity");
   std::vector<std::string> fresh;
-  std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, mtask, &labels, &fresh);
+  std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, mtask, labels ? &*labels : nullptr, &fresh);
   std::optional<peft::LoraConfig> lora_config;
   if (task.use_peft || !task.adapter.empty())
     lora_config = lora_config_for(task, mtask, model->config().model_type, model_dir);
@@ -223,66 +201,38 @@ int run_task(TaskArguments task, TrainingArguments args) {
   if (!fresh.empty())
     std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
               << "): train them before use\n";
-  std::optional<datasets::Dataset> train_ds = train_raw, eval_ds = eval_raw, test_ds = test_raw;
-  DataCollator collator;
-  if (mtask == ModelTask::ImageClassification) {
-    std::shared_ptr<const ImageProcessor> processor = AutoImageProcessor::from_pretrained(model_dir);
-    collator = image_classification_collator(processor, task.image_column_name, task.label_column_name, labels);
-    for (const auto* ds : {&train_ds, &eval_ds, &test_ds})
-      if (*ds) image_at_checked(**ds, task.image_column_name);
-  } else {
-    const AutoTokenizer tokenizer = AutoTokenizer::from_pretrained(model_dir);
-    TextTaskOptions opts;
-    opts.text_columns = task.text_column_names;
-    opts.label_column = task.label_column_name;
-    opts.max_seq_length = task.max_seq_length;
-    opts.pad_to_max_length = task.pad_to_max_length;
-    auto tokenize = [&](const std::optional<datasets::Dataset>& ds, const std::string& split) {
-      return ds ? std::optional(tokenize_for_sequence_classification(tokenizer, *ds, opts, labels, split))
-                : std::nullopt;
-    };
-    train_ds = tokenize(train_raw, "train");
-    eval_ds = tokenize(eval_raw, "validation");
-    test_ds = tokenize(test_raw, "test");
-    PaddingOptions padding;
-    padding.pad_token_id = tokenizer.pad_token_id().value_or(0);
-    collator = data_collator_with_padding(padding);
-  }
+  const TaskData data = prepare_task_data(task, mtask, model_dir, splits, labels);
   std::vector<std::shared_ptr<TrainerCallback>> callbacks;
   if (task.early_stopping_patience)
     callbacks.push_back(std::make_shared<EarlyStoppingCallback>(*task.early_stopping_patience,
                                                                 task.early_stopping_threshold));
-  Trainer trainer(*model, args, collator, train_ds, eval_ds,
-                  classification_metrics(task.metric_name, task.task, int64_t(labels.names.size())), callbacks,
+  Trainer trainer(*model, args, data.collator, data.data.train, data.data.eval, data.compute_metrics, callbacks,
                   model_dir);
+  if (data.preprocess_logits) trainer.set_preprocess_logits_for_metrics(data.preprocess_logits);
   std::shared_ptr<peft::PeftModel> lora;
   if (lora_config) lora = attach_lora(model, task, *lora_config, trainer);
   if (args.do_train) {
     const TrainOutput out = trainer.train();
     trainer.save_model();
     Metrics m = out.metrics;
-    m["train_samples"] = double(train_ds->num_rows());
+    m["train_samples"] = double(data.data.train->num_rows());
     print_metrics("train", m);
     trainer.save_metrics("train", m);
     trainer.save_state();
   }
   if (args.do_eval) {
     Metrics m = trainer.evaluate();
-    m["eval_samples"] = double(eval_ds->num_rows());
+    m["eval_samples"] = double(data.data.eval->num_rows());
+    // run_mlm.py's perplexity, under that name: exp of the mean masked-token loss.
+    if (mtask == ModelTask::MaskedLM) m["perplexity"] = std::exp(m.at("eval_loss"));
     print_metrics("eval", m);
     trainer.save_metrics("eval", m);
   }
   if (args.do_predict) {
-    const PredictionOutput p = trainer.predict(*test_ds, "predict");
-    const Tensor logits = p.prediction.predictions.contiguous();
-    const int64_t n = logits.shape()[0], c = logits.shape()[1];
-    std::string text = "index\tprediction\n";
-    for (int64_t i = 0; i < n; ++i) {
-      const float* row = logits.data<float>() + i * c;
-      text += std::to_string(i) + "\t" + labels.names[size_t(std::max_element(row, row + c) - row)] + "\n";
-    }
+    const PredictionOutput p = trainer.predict(*data.data.test, "predict");
+    const auto [name, text] = data.prediction_file(p.prediction);
     fs::create_directories(args.output_dir);
-    io::write_file_atomic((fs::path(args.output_dir) / "predict_results.txt").string(), text);
+    io::write_file_atomic((fs::path(args.output_dir) / name).string(), text);
     if (!p.metrics.empty()) trainer.save_metrics("predict", p.metrics);
   }
   if (args.do_train) write_card(trainer, task, args, model_dir, lora != nullptr);

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cuddle/error.h"
 #include "cuddle/hub.h"
 #include "cuddle/load_dataset.h"
 #include "cuddle/model_card.h"
@@ -17,6 +18,20 @@ namespace {
 std::optional<datasets::Dataset> cut(std::optional<datasets::Dataset> ds, const std::optional<int64_t>& max_samples) {
   if (ds && max_samples && *max_samples < ds->num_rows()) ds = ds->slice(0, *max_samples);
   return ds;
+}
+
+// run_mlm.py / run_clm.py without validation data: the first validation_split_percentage %
+// of the train split (datasets' "train[:N%]", rounded as datasets rounds) evaluates, the
+// rest trains, whether or not this run trains.
+void split_off_validation(Splits& s, const TaskArguments& task) {
+  if (task.validation_split_percentage <= 0 || task.validation_split_percentage >= 100)
+    throw Error("--validation_split_percentage must be in 1..99, got " +
+                std::to_string(task.validation_split_percentage));
+  const std::string pct = std::to_string(task.validation_split_percentage) + "%";
+  datasets::DatasetDict dd;
+  dd.splits.emplace_back("train", *s.train);
+  s.eval = datasets::select_split(dd, "train[:" + pct + "]");
+  s.train = datasets::select_split(dd, "train[" + pct + ":]");
 }
 
 }  // namespace
@@ -38,6 +53,8 @@ Splits load_splits(const TaskArguments& task, const TrainingArguments& args) {
   if (!task.train_file.empty()) s.train = file(task.train_file);
   if (!task.validation_file.empty()) s.eval = file(task.validation_file);
   if (!task.test_file.empty()) s.test = file(task.test_file);
+  if ((task.task == "fill-mask" || task.task == "text-generation") && s.train && !s.eval)
+    split_off_validation(s, task);
   if (!args.do_train) s.train.reset();
   if (!args.do_predict) s.test.reset();
   s.train = cut(s.train, task.max_train_samples);

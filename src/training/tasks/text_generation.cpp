@@ -18,20 +18,6 @@ namespace {
 
 using RowJson = datasets::Json;
 
-// run_clm.py without a validation split: the first validation_split_percentage % of the
-// train split (datasets' "train[:N%]", rounded as datasets rounds) evaluates, the rest trains.
-void split_off_validation(Splits& s, const TaskArguments& task) {
-  if (s.eval || !s.train) return;
-  if (task.validation_split_percentage <= 0 || task.validation_split_percentage >= 100)
-    throw Error("--validation_split_percentage must be in 1..99, got " +
-                std::to_string(task.validation_split_percentage));
-  const std::string pct = std::to_string(task.validation_split_percentage) + "%";
-  datasets::DatasetDict dd;
-  dd.splits.emplace_back("train", *s.train);
-  s.eval = datasets::select_split(dd, "train[:" + pct + "]");
-  s.train = datasets::select_split(dd, "train[" + pct + ":]");
-}
-
 // run_clm.py's block size: model_max_length, capped at min(1024, the model's positions) when
 // larger; an explicit --block_size capped at model_max_length.
 int64_t block_size_for(const TaskArguments& task, const AutoTokenizer& tokenizer, const CausalLM& lm) {
@@ -123,11 +109,7 @@ int run_text_generation(TaskArguments task, TrainingArguments args) {
   if (args.do_train) check_output_dir(args);
   const std::string model_dir = hub::resolve_pretrained(task.model_name_or_path, task.model_revision);
 
-  TrainingArguments load_args = args;
-  load_args.do_train = true;  // the validation rows may come from the train split
-  Splits splits = load_splits(task, load_args);
-  if (args.do_eval) split_off_validation(splits, task);
-  if (!args.do_train) splits.train.reset();
+  const Splits splits = load_splits(task, args);
   if (args.do_train && !splits.train)
     throw Error("cuddle train: --do_train needs --train_file or a --dataset_name with a train split");
   if (args.do_eval && !splits.eval) throw Error("cuddle train: --do_eval needs --validation_file or a train split");

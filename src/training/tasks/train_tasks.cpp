@@ -9,6 +9,7 @@
 #include "cuddle/error.h"
 #include "cuddle/quant.h"
 #include "io/json_file.h"
+#include "training/tasks/columns.h"
 
 namespace cuddle::training {
 
@@ -21,16 +22,6 @@ int64_t LabelSet::id_of(const std::string& label) const {
   return it == names.end() ? -1 : int64_t(it - names.begin());
 }
 
-namespace {
-
-// A label cell as the string it stands for (integers print without decimals).
-std::string label_text(const RowJson& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  if (v.is_boolean()) return v.get<bool>() ? "True" : "False";
-  return v.dump();
-}
-
 bool has_column(const datasets::Dataset& ds, const std::string& c) {
   const auto names = ds.column_names();
   return std::find(names.begin(), names.end(), c) != names.end();
@@ -41,6 +32,16 @@ void require_column(const datasets::Dataset& ds, const std::string& c, const std
   std::string known;
   for (const auto& n : ds.column_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(split + ": the " + what + " column \"" + c + "\" does not exist (columns: " + known + ")");
+}
+
+namespace {
+
+// A label cell as the string it stands for (integers print without decimals).
+std::string label_text(const RowJson& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_boolean()) return v.get<bool>() ? "True" : "False";
+  return v.dump();
 }
 
 // The config's head for `task`, if config.json's first architecture is one.
@@ -60,11 +61,32 @@ bool placeholder_labels(const Json& cfg) {
   return true;
 }
 
-// The names of a ClassLabel column, or null for any other column.
+// The names of a ClassLabel column (or a list of ClassLabel, as datasets holds ner_tags),
+// or null for any other column.
 const std::vector<std::string>* class_label_names(const datasets::Dataset& ds, const std::string& column) {
-  for (const auto& [name, feature] : ds.features())
-    if (name == column && feature.kind == datasets::Feature::Kind::ClassLabel) return &feature.names;
+  using Kind = datasets::Feature::Kind;
+  for (const auto& [name, feature] : ds.features()) {
+    if (name != column) continue;
+    if (feature.kind == Kind::ClassLabel) return &feature.names;
+    if ((feature.kind == Kind::List || feature.kind == Kind::LargeList) && feature.item &&
+        feature.item->kind == Kind::ClassLabel)
+      return &feature.item->names;
+  }
   return nullptr;
+}
+
+// The label cells of `column`; for token classification the labels inside each row's list.
+std::vector<RowJson> label_values(const datasets::Dataset& ds, const std::string& column, ModelTask task) {
+  std::vector<RowJson> values = ds.column_values(column);
+  if (task != ModelTask::TokenClassification) return values;
+  std::vector<RowJson> flat;
+  for (size_t row = 0; row < values.size(); ++row) {
+    if (!values[row].is_array())
+      throw Error("train: row " + std::to_string(row) + " of the label column \"" + column +
+                  "\" is not a list of labels, one per word (found " + values[row].dump() + ")");
+    for (const auto& v : values[row]) flat.push_back(v);
+  }
+  return flat;
 }
 
 }  // namespace
@@ -124,7 +146,7 @@ LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datas
                        const std::string& label_column) {
   require_column(train, label_column, "train", "label");
   const Json cfg = io::read_json_file((fs::path(model_dir) / "config.json").string());
-  const std::vector<RowJson> values = train.column_values(label_column);
+  const std::vector<RowJson> values = label_values(train, label_column, task);
   bool integers = true;
   for (const auto& v : values) integers = integers && v.is_number_integer();
   LabelSet out;
