@@ -9,12 +9,9 @@
 #include <utility>
 
 #include "cuddle/train_tasks.h"
+#include "training/tasks/task_steps.h"
 
 namespace cuddle::training {
-
-struct Splits {
-  std::optional<datasets::Dataset> train, eval, test;
-};
 
 struct TaskData {
   Splits data;  // what the Trainer reads

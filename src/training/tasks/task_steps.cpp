@@ -22,10 +22,11 @@ std::optional<datasets::Dataset> cut(std::optional<datasets::Dataset> ds, const 
 
 // run_mlm.py / run_clm.py without validation data: the first validation_split_percentage %
 // of the train split (datasets' "train[:N%]", rounded as datasets rounds) evaluates, the
-// rest trains, whether or not this run trains.
+// rest trains, whether or not this run trains. 0 holds nothing out.
 void split_off_validation(Splits& s, const TaskArguments& task) {
-  if (task.validation_split_percentage <= 0 || task.validation_split_percentage >= 100)
-    throw Error("--validation_split_percentage must be in 1..99, got " +
+  if (task.validation_split_percentage == 0) return;
+  if (task.validation_split_percentage < 0 || task.validation_split_percentage >= 100)
+    throw Error("--validation_split_percentage must be in 0..99, got " +
                 std::to_string(task.validation_split_percentage));
   const std::string pct = std::to_string(task.validation_split_percentage) + "%";
   datasets::DatasetDict dd;
