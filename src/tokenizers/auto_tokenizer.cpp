@@ -36,6 +36,15 @@ json read_json(const fs::path& p) {
 }
 
 // A special token in a config: "text" or {"content": "text", ...}.
+// A boolean setting of tokenizer_config.json; transformers writes null for "unset" (Llama's
+// add_prefix_space), which means the default here too.
+bool flag_or(const json& cfg, const char* key, bool fallback) {
+  const auto it = cfg.find(key);
+  if (it == cfg.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw FormatError(std::string("tokenizer_config.json: \"") + key + "\" must be true or false");
+  return it->get<bool>();
+}
+
 std::optional<std::string> token_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
@@ -109,12 +118,12 @@ AutoTokenizer AutoTokenizer::from_pretrained(const std::string& name_or_path, co
   // transformers v5 rebuilds Llama's legacy SentencePiece pipeline: no normalizer, and a
   // Metaspace pre-tokenizer that prepends U+2581 only to the first piece of the text.
   if (cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer") {
-    bool add_prefix_space = cfg.value("add_prefix_space", true);
+    bool add_prefix_space = flag_or(cfg, "add_prefix_space", true);
     core->normalizer.reset();
     std::string ms = std::string(R"({"type":"Metaspace","replacement":"▁","split":false,"prepend_scheme":")") +
                      (add_prefix_space ? "first" : "never") + "\"}";
     core->pre_tokenizer = make_from(ms, "LlamaTokenizer pre_tokenizer", make_pre_tokenizer);
-    bool bos = cfg.value("add_bos_token", true), eos = cfg.value("add_eos_token", false);
+    bool bos = flag_or(cfg, "add_bos_token", true), eos = flag_or(cfg, "add_eos_token", false);
     auto bos_t = cfg.contains("bos_token") ? token_text(cfg["bos_token"]) : std::optional<std::string>("<s>");
     auto eos_t = cfg.contains("eos_token") ? token_text(cfg["eos_token"]) : std::optional<std::string>("</s>");
     json single = json::array(), pair = json::array(), specials = json::object();
@@ -193,7 +202,7 @@ AutoTokenizer AutoTokenizer::from_pretrained(const std::string& name_or_path, co
   }
   a.returns_token_type_ids_ = false;
   for (auto& n : a.input_names_) a.returns_token_type_ids_ = a.returns_token_type_ids_ || n == "token_type_ids";
-  a.clean_up_spaces_ = cfg.value("clean_up_tokenization_spaces", false);
+  a.clean_up_spaces_ = flag_or(cfg, "clean_up_tokenization_spaces", false);
   std::optional<std::string> pad;
   if (cfg.contains("pad_token")) pad = token_text(cfg["pad_token"]);
   else if (smap.contains("pad_token")) pad = token_text(smap["pad_token"]);

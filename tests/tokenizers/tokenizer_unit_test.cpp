@@ -2,6 +2,9 @@
 // truncation and padding settings, and errors that name the file and the key.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
 #include "cuddle/tokenizer.h"
 #include "edge_cases.h"
 #include "test_util.h"
@@ -181,3 +184,22 @@ TEST(TokenizerTest, CliTokenizeJsonAndDecode) {
 }
 
 }  // namespace
+
+// transformers writes null for unset booleans of tokenizer_config.json (the llama-causal
+// fixture's "add_prefix_space": null): the default applies, as in transformers; a value of
+// another type is a clear error naming the key.
+TEST(AutoTokenizerTest, NullBooleanSettingsMeanTheDefault) {
+  cuddle::test::TempDir dir;
+  const std::string src = cuddle::test::fixture("tokenizers/llama2");
+  std::filesystem::copy_file(src + "/tokenizer.json", dir / "tokenizer.json");
+  auto cfg = nlohmann::json::parse(cuddle::test::read_file(src + "/tokenizer_config.json"));
+  const auto reference = cuddle::AutoTokenizer::from_pretrained(src)({"Hello world"}).input_ids;
+  cfg["add_prefix_space"] = nullptr;
+  cfg["clean_up_tokenization_spaces"] = nullptr;
+  cuddle::test::write_file(dir / "tokenizer_config.json", cfg.dump());
+  EXPECT_EQ(cuddle::AutoTokenizer::from_pretrained(dir.path())({"Hello world"}).input_ids, reference);
+  cfg["add_bos_token"] = "yes";
+  cuddle::test::write_file(dir / "tokenizer_config.json", cfg.dump());
+  const std::string err = cuddle::test::error_of([&] { cuddle::AutoTokenizer::from_pretrained(dir.path()); });
+  EXPECT_NE(err.find("\"add_bos_token\" must be true or false"), std::string::npos) << err;
+}

@@ -56,10 +56,18 @@ class LlamaLayer : public nn::Module {
   }
 
   void on_loaded() override {
-    qkv_ = ops::LinearWeight(std::vector<Tensor>{q_proj.weight, k_proj.weight, v_proj.weight});
-    qkv_bias_ = q_proj.bias.defined() ? stack_rows({q_proj.bias, k_proj.bias, v_proj.bias}) : Tensor();
-    gate_up_ = ops::LinearWeight(std::vector<Tensor>{gate_proj.weight, up_proj.weight});
-    gate_up_bias_ = gate_proj.bias.defined() ? stack_rows({gate_proj.bias, up_proj.bias}) : Tensor();
+    // Quantized projections run each on its own (their kernels read the quantized weight):
+    // no fused f32 weight is made from them.
+    qkv_ = ops::LinearWeight();
+    gate_up_ = ops::LinearWeight();
+    if (!q_proj.quantized && !k_proj.quantized && !v_proj.quantized) {
+      qkv_ = ops::LinearWeight(std::vector<Tensor>{q_proj.weight, k_proj.weight, v_proj.weight});
+      qkv_bias_ = q_proj.bias.defined() ? stack_rows({q_proj.bias, k_proj.bias, v_proj.bias}) : Tensor();
+    }
+    if (!gate_proj.quantized && !up_proj.quantized) {
+      gate_up_ = ops::LinearWeight(std::vector<Tensor>{gate_proj.weight, up_proj.weight});
+      gate_up_bias_ = gate_proj.bias.defined() ? stack_rows({gate_proj.bias, up_proj.bias}) : Tensor();
+    }
   }
 
   Tensor forward(const Tensor& x, const Tensor& mask, const Tensor& cos, const Tensor& sin,
@@ -67,8 +75,9 @@ class LlamaLayer : public nn::Module {
     const int64_t D = c_.head_dim, QW = c_.num_attention_heads * D, KW = c_.num_key_value_heads * D;
     const Tensor hn = input_layernorm.forward(x);
     Tensor q, k, v;
-    // A projection with an active adapter (LoRA, src/peft) runs on its own, so the adapter applies.
-    if (adapted(q_proj) || adapted(k_proj) || adapted(v_proj)) {
+    // A projection with an active adapter (LoRA, src/peft) or a quantized weight runs on its
+    // own, so the adapter applies and the quantized kernel reads its weight.
+    if (alone(q_proj) || alone(k_proj) || alone(v_proj)) {
       q = q_proj.forward(hn), k = k_proj.forward(hn), v = v_proj.forward(hn);
     } else {
       Tensor qkv = ops::linear(hn, qkv_, qkv_bias_);
@@ -85,7 +94,7 @@ class LlamaLayer : public nn::Module {
                                        mask, options_);
     Tensor h = ops::add(x, o_proj.forward(ctx));
     const Tensor hn2 = post_attention_layernorm.forward(h);
-    if (adapted(gate_proj) || adapted(up_proj))
+    if (alone(gate_proj) || alone(up_proj))
       return ops::add(h, down_proj.forward(ops::mul(ops::activation(gate_proj.forward(hn2), c_.activation),
                                                     up_proj.forward(hn2))));
     Tensor gu = ops::linear(hn2, gate_up_, gate_up_bias_);
@@ -99,7 +108,7 @@ class LlamaLayer : public nn::Module {
   nn::Linear gate_proj, up_proj, down_proj;
 
  private:
-  static bool adapted(const nn::Linear& l) { return l.adapter && l.adapter->active(); }
+  static bool alone(const nn::Linear& l) { return (l.adapter && l.adapter->active()) || l.quantized; }
   // RMSNorm over each head_dim slice of x [B, S, heads * head_dim].
   Tensor per_head_norm(const RMSNorm& norm, const Tensor& x) const {
     const int64_t B = x.size(0), S = x.size(1), W = x.size(2);

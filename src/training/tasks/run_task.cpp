@@ -13,7 +13,7 @@
 #include "cuddle/train_tasks.h"
 #include "io/atomic_file.h"
 #include "training/arg_values.h"
-#include "training/tasks/quantized_training.h"
+#include "training/tasks/lora_task.h"
 #include "training/tasks/task_data.h"
 #include "training/tasks/task_steps.h"
 
@@ -87,69 +87,6 @@ ModelTask model_task(const std::string& task) {
               "fill-mask, text-generation; question-answering and object-detection are planned)");
 }
 
-// peft's default LoRA targets (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING) for the
-// families cuddle trains.
-std::vector<std::string> default_lora_targets(const std::string& model_type) {
-  if (model_type == "bert" || model_type == "roberta" || model_type == "xlm-roberta" || model_type == "vit")
-    return {"query", "value"};
-  if (model_type == "distilbert") return {"q_lin", "v_lin"};
-  if (model_type == "llama" || model_type == "mistral" || model_type == "qwen2") return {"q_proj", "v_proj"};
-  throw Error("--use_peft: no default LoRA target modules for model_type \"" + model_type +
-              "\"; name them with --lora_target_modules");
-}
-
-// The LoRA configuration --use_peft asks for (or --adapter's, which is trained further).
-peft::LoraConfig lora_config_for(const TaskArguments& task, ModelTask mtask, const std::string& model_type,
-                                 const std::string& model_dir) {
-  if (!task.adapter.empty()) return peft::LoraConfig::from_pretrained(task.adapter);
-  peft::LoraConfig cfg;
-  cfg.r = task.lora_r;
-  cfg.lora_alpha = task.lora_alpha;
-  cfg.lora_dropout = task.lora_dropout;
-  cfg.target_modules = task.lora_target_modules.empty() ? default_lora_targets(model_type) : task.lora_target_modules;
-  cfg.modules_to_save = task.lora_modules_to_save;
-  cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS"
-                  : mtask == ModelTask::TokenClassification  ? "TOKEN_CLS"
-                                                             : "";
-  // Image classification has no peft task type; its head is saved in full as peft's
-  // examples do with modules_to_save.
-  if (mtask == ModelTask::ImageClassification && cfg.modules_to_save.empty()) cfg.modules_to_save = {"classifier"};
-  cfg.base_model_name_or_path = model_dir;
-  return cfg;
-}
-
-// --use_peft: the model wrapped as peft's get_peft_model (or PeftModel.from_pretrained of
-// --adapter, trainable) and the Trainer told to train and save the adapter.
-std::shared_ptr<peft::PeftModel> attach_lora(std::shared_ptr<PreTrainedModel> model, const TaskArguments& task,
-                                             const peft::LoraConfig& cfg, Trainer& trainer) {
-  std::shared_ptr<peft::PeftModel> lora;
-  if (!task.adapter.empty()) {
-    peft::AdapterLoadOptions o;
-    o.is_trainable = true;
-    lora = std::make_shared<peft::PeftModel>(peft::PeftModel::from_pretrained(model, task.adapter, o));
-  } else {
-    lora = std::make_shared<peft::PeftModel>(peft::get_peft_model(model, cfg));
-  }
-  std::cerr << lora->trainable_parameters_line() << "\n";
-  TrainableView view;
-  view.parameter_groups = [lora](double lr, double wd) { return lora->parameter_groups(lr, wd); };
-  view.save = [lora](const std::string& dir) { lora->save_pretrained(dir); };
-  // A checkpoint's adapter replaces the one in training, under the same name.
-  view.load = [lora](const std::string& dir) {
-    const std::string name = lora->active_adapter();
-    peft::AdapterLoadOptions o;
-    o.is_trainable = true;
-    lora->load_adapter(dir, name + "_loading", o);
-    lora->set_adapter(name + "_loading");
-    lora->delete_adapter(name);
-    lora->load_adapter(dir, name, o);
-    lora->set_adapter(name);
-    lora->delete_adapter(name + "_loading");
-  };
-  trainer.set_trainable_view(view);
-  return lora;
-}
-
 }  // namespace
 
 void TaskArguments::set(const std::string& name, const Json& value) {
@@ -189,15 +126,7 @@ int run_task(TaskArguments task, TrainingArguments args) {
                 "perplexity");
   std::vector<std::string> fresh;
   std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, mtask, labels ? &*labels : nullptr, &fresh);
-  std::optional<peft::LoraConfig> lora_config;
-  if (task.use_peft || !task.adapter.empty())
-    lora_config = lora_config_for(task, mtask, model->config().model_type, model_dir);
-  if (const auto quantization = training_quantization(task, model_dir)) {
-    if (!lora_config)
-      throw Error("cuddle train: a quantized model cannot be fine-tuned on its own (its weights are frozen); add "
-                  "--use_peft to train LoRA adapters on top of it (QLoRA)");
-    quantize_for_training(*model, *quantization, *lora_config);
-  }
+  const std::optional<peft::LoraConfig> lora_config = adapter_setup(*model, task, mtask, model_dir);
   if (!fresh.empty())
     std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
               << "): train them before use\n";

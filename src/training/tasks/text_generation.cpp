@@ -10,6 +10,7 @@
 #include "cuddle/load_dataset.h"
 #include "cuddle/metrics.h"
 #include "cuddle/train_tasks.h"
+#include "training/tasks/lora_task.h"
 #include "training/tasks/task_steps.h"
 
 namespace cuddle::training {
@@ -119,6 +120,7 @@ int run_text_generation(TaskArguments task, TrainingArguments args) {
   std::shared_ptr<PreTrainedModel> model = model_for_training(model_dir, ModelTask::CausalLM, nullptr, &fresh);
   if (!fresh.empty() && fresh.size() == model->named_parameters().size())
     std::cerr << "cuddle train: no weights in " << model_dir << ": training a new model from its config\n";
+  const std::optional<peft::LoraConfig> lora_config = adapter_setup(*model, task, ModelTask::CausalLM, model_dir);
   const AutoTokenizer tokenizer = AutoTokenizer::from_pretrained(model_dir);
   const int64_t block = block_size_for(task, tokenizer, as_causal_lm(*model));
   const std::string column = task.text_column_names.empty() ? "text" : task.text_column_names.front();
@@ -135,6 +137,8 @@ int run_text_generation(TaskArguments task, TrainingArguments args) {
   Trainer trainer(*model, args, data_collator_for_language_modeling(collate), train_ds, eval_ds,
                   next_token_accuracy, {}, model_dir);
   trainer.set_preprocess_logits_for_metrics(argmax_ids);
+  std::shared_ptr<peft::PeftModel> lora;
+  if (lora_config) lora = attach_lora(model, task, *lora_config, trainer);
   if (args.do_train) {
     const TrainOutput out = trainer.train();
     trainer.save_model();
@@ -151,7 +155,7 @@ int run_text_generation(TaskArguments task, TrainingArguments args) {
     print_metrics("eval", m);
     trainer.save_metrics("eval", m);
   }
-  if (args.do_train) write_card(trainer, task, args, model_dir, false);
+  if (args.do_train) write_card(trainer, task, args, model_dir, lora != nullptr);
   if (args.push_to_hub) {
     const std::string commit = trainer.push_to_hub();
     std::cout << "pushed " << args.output_dir << " to " << trainer.hub_repo_id() << " at " << commit << "\n";
