@@ -1,4 +1,4 @@
-// `cuddle eval perplexity --model M --input FILE [--block_size N | --stride S] [--json]`:
+// `cuddle eval perplexity --model M --input FILE [--block_size N | --stride S] [--json] [--load_in_*]`:
 // perplexity of a causal language model on FILE (plain text: the whole file; JSON Lines
 // of strings or {"text": ...}: each text followed by the tokenizer's end token, the
 // lm_heldout.json recipe), tokenized without special tokens. --block_size N scores
@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cuddle/generation.h"
+#include "cli/quant_flags.h"
 #include "cuddle/models.h"
 #include "cuddle/pipeline.h"
 #include "cuddle/tokenizer.h"
@@ -23,6 +24,7 @@ struct PerplexityArgs {
   std::string model, input;
   int64_t block_size = 0, stride = 0;
   bool json = false;
+  QuantFlags quant;
 };
 
 // The text to score: the file itself, or its JSON Lines' texts each followed by `end`.
@@ -69,12 +71,14 @@ CUDDLE_CLI_COMMAND("eval", [](CLI::App& app) {
   auto* stride = cmd->add_option("--stride", a->stride, "transformers' sliding window, advancing S tokens");
   block->excludes(stride);
   cmd->add_flag("--json", a->json, "print {\"perplexity\", \"tokens\", ...} as JSON");
+  a->quant.add_to(*cmd);
   return [a, cmd]() {
     if (!cmd->parsed()) return 0;
     if (a->block_size <= 0 && a->stride <= 0)
       throw Error("eval perplexity: give --block_size N or --stride S (a positive number of tokens)");
     const std::string dir = resolve_pretrained_dir(a->model);
-    auto model = AutoModelForCausalLM::from_pretrained(dir);
+    // A folder saved quantized is read as it is; --load_in_* quantizes an f32 one.
+    auto model = quant::load_quantized_model(dir, ModelTask::CausalLM, a->quant.requested());
     const AutoTokenizer tok = AutoTokenizer::from_pretrained(dir);
     const std::string text = read_corpus(a->input, tok.special_token("eos_token").value_or("<|endoftext|>"));
     const Encoding enc = tok.tokenizer().encode(text, /*add_special_tokens=*/false);

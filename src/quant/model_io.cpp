@@ -23,7 +23,14 @@ std::unique_ptr<PreTrainedModel> load_quantized_model(const std::string& dir, st
   PreTrainedModel::Prefilled prefilled;
   if (saved) prefilled = attach_prequantized(*model, checkpoint, *saved, dir);
   model->load_weights(checkpoint, prefilled);
-  if (saved || requested) quantize_linears(*model, saved ? *saved : *requested, model->tied());
+  if (saved || requested) {
+    const auto done = quantize_linears(*model, saved ? *saved : *requested, model->tied());
+    // Running in f32 when 8 or 4 bits were asked for would mislead (memory, numbers).
+    if (!saved && done.empty())
+      throw Error(dir + ": no layer was quantized: " + model->class_name() +
+                  " has no nn::Linear layer outside what stays in full precision (GPT-2's Conv1D projections are "
+                  "not quantized by cuddle yet)");
+  }
   return model;
 }
 

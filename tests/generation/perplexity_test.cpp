@@ -13,6 +13,7 @@
 
 #include "cuddle/generation.h"
 #include "cuddle/models.h"
+#include "cuddle/quant.h"
 #include "cuddle/safetensors.h"
 #include "cuddle/tokenizer.h"
 #include "test_util.h"
@@ -104,23 +105,30 @@ std::string shared_fixtures() {
   return env ? env : "/work/shared/fixtures";
 }
 
+// lm_heldout.json's recipe: the held-out texts each followed by <|endoftext|>, scored in
+// consecutive block_size-token blocks.
+PerplexityResult heldout_perplexity(PreTrainedModel& model, const std::string& dir) {
+  std::ifstream in(shared_fixtures() + "/real/data/lm_heldout.json");
+  const nlohmann::json heldout = nlohmann::json::parse(in);
+  const AutoTokenizer tok = AutoTokenizer::from_pretrained(dir);
+  std::string text;
+  for (const auto& t : heldout["texts"]) text += t.get<std::string>() + "<|endoftext|>";
+  const Encoding enc = tok.tokenizer().encode(text, false);
+  return perplexity(as_causal_lm(model), std::vector<int64_t>(enc.ids.begin(), enc.ids.end()),
+                    heldout["block_size"].get<int64_t>(), 0);
+}
+
 TEST(Perplexity, RealModelsEqualTransformersHeldOutFigures) {
   const std::string root = shared_fixtures();
   if (!std::filesystem::exists(root + "/real/data/lm_heldout.json"))
     GTEST_SKIP() << root << " is absent: the real-model perplexity check needs it";
-  std::ifstream in(root + "/real/data/lm_heldout.json");
-  const nlohmann::json heldout = nlohmann::json::parse(in);
   for (const char* name : {"lm-gpt2", "lm-llama"}) {
     const std::string dir = root + "/real/models/" + name;
     std::ifstream min(dir + "/heldout_metrics.json");
     const nlohmann::json metrics = nlohmann::json::parse(min);
     auto model = AutoModelForCausalLM::from_pretrained(dir);
     const AutoTokenizer tok = AutoTokenizer::from_pretrained(dir);
-    std::string text;
-    for (const auto& t : heldout["texts"]) text += t.get<std::string>() + "<|endoftext|>";
-    const Encoding enc = tok.tokenizer().encode(text, false);
-    PerplexityResult r = perplexity(as_causal_lm(*model), std::vector<int64_t>(enc.ids.begin(), enc.ids.end()),
-                                    heldout["block_size"].get<int64_t>(), 0);
+    const PerplexityResult r = heldout_perplexity(*model, dir);
     const double expected = metrics["perplexity"].get<double>();
     std::printf("  %s perplexity %.4f (transformers %.4f), %lld tokens\n", name, r.perplexity, expected,
                 static_cast<long long>(r.tokens));
@@ -137,6 +145,29 @@ TEST(Perplexity, RealModelsEqualTransformersHeldOutFigures) {
           << name;
     }
   }
+}
+
+
+// Issue 16's accuracy targets on lm-llama (its q/k/v/o and MLP projections quantized while
+// loading; the tied-free lm_head kept as transformers' rule keeps the last module): held-out
+// perplexity within +2% of f32 in LLM.int8 and +6% in nf4 (measured 88.30 -> 88.34 and
+// 89.38 on Zen 4).
+TEST(Perplexity, QuantizedLmLlamaWithinIssueTargets) {
+  const std::string dir = shared_fixtures() + "/real/models/lm-llama";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " is absent";
+  const double f32 = heldout_perplexity(*AutoModelForCausalLM::from_pretrained(dir), dir).perplexity;
+  quant::BitsAndBytesConfig int8;
+  int8.load_in_8bit = true;
+  quant::BitsAndBytesConfig nf4;
+  nf4.load_in_4bit = true;
+  nf4.bnb_4bit_quant_type = "nf4";
+  const double p8 = heldout_perplexity(*quant::load_quantized_model(dir, ModelTask::CausalLM, int8), dir).perplexity;
+  const double p4 = heldout_perplexity(*quant::load_quantized_model(dir, ModelTask::CausalLM, nf4), dir).perplexity;
+  std::printf("  lm-llama perplexity f32 %.4f, int8 %.4f (%+.2f%%), nf4 %.4f (%+.2f%%)\n", f32, p8,
+              100 * (p8 / f32 - 1), p4, 100 * (p4 / f32 - 1));
+  EXPECT_LT(p8, f32 * 1.02);
+  EXPECT_LT(p4, f32 * 1.06);
+  EXPECT_NE(p4, f32);  // the layers really were quantized
 }
 
 }  // namespace
