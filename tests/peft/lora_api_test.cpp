@@ -197,7 +197,9 @@ TEST(LoraApi, ConfigPatternsAndRegexTargets) {
   all.task_type = "SEQ_CLS";
   peft::PeftModel l2 = peft::get_peft_model(bert(), all);
   for (const auto& p : l2.trainable_parameters())
-    if (p.name.find("lora_") != std::string::npos) EXPECT_NE(p.name.find(".layer.0."), std::string::npos) << p.name;
+    if (p.name.find("lora_") != std::string::npos) {
+      EXPECT_NE(p.name.find(".layer.0."), std::string::npos) << p.name;
+    }
 }
 
 }  // namespace
