@@ -122,6 +122,14 @@ TEST(ChatTemplateEngine, RuntimeErrorsNameTheLine) {
   EXPECT_NE(std::string(e.what()).find("it is not a namespace()"), std::string::npos) << e.what();
 }
 
+// A namespace is the one mutable value, so it can come to contain itself; its repr prints
+// the inner occurrence as "{...}" as Python's dict repr does (found by fuzz_chat_template:
+// endless recursion before).
+TEST(ChatTemplateEngine, NamespaceContainingItselfPrintsLikePython) {
+  EXPECT_EQ(render("{% set ns = namespace(x=1) %}{% set ns.x = (ns, 2) %}{{ ns }}"),
+            "<Namespace {'x': (<Namespace {...}>, 2)}>");
+}
+
 TEST(ChatTemplateEngine, RunawayTemplatesStop) {
   EXPECT_NE(std::string(error_of("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}").what()).find("nested deeper than"),
             std::string::npos);

@@ -1,5 +1,6 @@
 #include "tokenizers/chat_template/value.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/python_repr.h"
@@ -139,6 +140,18 @@ std::string join_repr(const List& items) {
   return out;
 }
 
+// The namespaces whose repr is being written on this thread: a namespace is the one mutable
+// value, so `{% set ns.x = (ns, 1) %}` makes it contain itself. Python's dict repr prints
+// "{...}" for a dict already being printed; the same here instead of endless recursion.
+thread_local std::vector<const Dict*> namespaces_in_repr;
+
+struct ReprGuard {
+  explicit ReprGuard(const Dict* d) { namespaces_in_repr.push_back(d); }
+  ~ReprGuard() { namespaces_in_repr.pop_back(); }
+  ReprGuard(const ReprGuard&) = delete;
+  ReprGuard& operator=(const ReprGuard&) = delete;
+};
+
 std::string dict_repr(const Dict& d) {
   std::string out = "{";
   for (size_t i = 0; i < d.size(); ++i) out += (i ? ", " : "") + string_repr(d[i].first) + ": " + d[i].second.repr();
@@ -168,7 +181,13 @@ std::string Value::repr() const {
       return "[" + join_repr(as_list()) + "]";
     case Kind::Dict: return dict_repr(as_dict());
     case Kind::Function: return "<function>";
-    case Kind::Namespace: return "<Namespace " + dict_repr(namespace_items()) + ">";
+    case Kind::Namespace: {
+      const Dict* items = namespace_ptr().get();
+      if (std::find(namespaces_in_repr.begin(), namespaces_in_repr.end(), items) != namespaces_in_repr.end())
+        return "<Namespace {...}>";
+      ReprGuard guard(items);
+      return "<Namespace " + dict_repr(*items) + ">";
+    }
   }
   return "";
 }
