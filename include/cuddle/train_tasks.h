@@ -34,6 +34,10 @@ struct LabelSet {
 LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datasets::Dataset& train,
                        const std::string& label_column);
 
+// True when `model_dir` holds weights (model.safetensors or a shard index); a config-only
+// folder trains from scratch.
+bool has_weights(const std::string& model_dir);
+
 // The model to fine-tune: config.json with num_labels / id2label / label2id set from
 // `labels` (unless they came from the model), its weights from model.safetensors where
 // the folder has them; what the checkpoint lacks (a new head, or everything for a

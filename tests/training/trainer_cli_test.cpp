@@ -128,13 +128,9 @@ TEST(TrainerCli, ReproducesTheReferenceTrajectory) {
   EXPECT_EQ(read_json(tmp / "out/config.json")["id2label"]["2"], "positive");
 }
 
-// The train-lora-bert-seqcls trajectory (peft 0.21) through `cuddle train --use_peft`,
-// starting from the recorded initial adapter: per-step loss and grad_norm within 1e-4
-// relative, the saved adapter within 1e-4 of the reference's final LoRA and head weights.
-TEST(TrainerCli, LoraThroughUsePeftReproducesTheReference) {
-  TempDir tmp;
-  const std::string src = fixture("models/train-lora-bert-seqcls");
-  const std::string model = tmp / "model";
+// The train-lora-bert-seqcls run's inputs: its base model with the tokenizer in `model`,
+// its texts and labels as tmp/train.jsonl. Returns the reference.
+json make_lora_run(const TempDir& tmp, const std::string& src, const std::string& model) {
   fs::create_directories(model);
   for (const char* f : {"base/model.safetensors", "base/config.json", "tokenizer.json", "tokenizer_config.json"})
     fs::copy_file(src + "/" + f, model + "/" + fs::path(f).filename().string());
@@ -143,6 +139,17 @@ TEST(TrainerCli, LoraThroughUsePeftReproducesTheReference) {
   for (size_t i = 0; i < ref["texts"].size(); ++i)
     rows += json{{"text", ref["texts"][i]}, {"label", ref["labels"][i]}}.dump() + "\n";
   test::write_file(tmp / "train.jsonl", rows);
+  return ref;
+}
+
+// The train-lora-bert-seqcls trajectory (peft 0.21) through `cuddle train --use_peft`,
+// starting from the recorded initial adapter: per-step loss and grad_norm within 1e-4
+// relative, the saved adapter within 1e-4 of the reference's final LoRA and head weights.
+TEST(TrainerCli, LoraThroughUsePeftReproducesTheReference) {
+  TempDir tmp;
+  const std::string src = fixture("models/train-lora-bert-seqcls");
+  const std::string model = tmp / "model";
+  const json ref = make_lora_run(tmp, src, model);
   const auto r = run_cli(plus(reference_flags(model, tmp / "train.jsonl", tmp / "out"),
                               {"--use_peft", "--adapter", src + "/initial_adapter", "--save_steps", "4"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -199,14 +206,7 @@ TEST(TrainerCli, QloraEqualsLoraOnTheDequantizedBase) {
   TempDir tmp;
   const std::string src = fixture("models/train-lora-bert-seqcls");
   const std::string model = tmp / "model", deq = tmp / "dequantized";
-  fs::create_directories(model);
-  for (const char* f : {"base/model.safetensors", "base/config.json", "tokenizer.json", "tokenizer_config.json"})
-    fs::copy_file(src + "/" + f, model + "/" + fs::path(f).filename().string());
-  const json ref = read_json(src + "/reference.json");
-  std::string rows;
-  for (size_t i = 0; i < ref["texts"].size(); ++i)
-    rows += json{{"text", ref["texts"][i]}, {"label", ref["labels"][i]}}.dump() + "\n";
-  test::write_file(tmp / "train.jsonl", rows);
+  const json ref = make_lora_run(tmp, src, model);
   // The dequantized base, through the public API: quantize on load, then put each layer's
   // dequantized weight back as an ordinary f32 Linear.
   quant::BitsAndBytesConfig q;

@@ -86,20 +86,7 @@ void causal_attention_backward(const float* q, const float* k, const float* v, c
           const int64_t last = past + i;
           const int64_t first = window > 0 ? std::max<int64_t>(0, last - window + 1) : 0;
           // The scores and probabilities exactly as the forward made them.
-          float mx = -INFINITY;
-          for (int64_t j = first; j <= last; ++j) {
-            if (mask && !mask[j]) {
-              s[j] = -INFINITY;
-              continue;
-            }
-            const float* kj = kb + j * ldkv;
-            float dot = 0.0f;
-            for (int64_t d = 0; d < D; ++d) dot += qi[d] * kj[d];
-            float sc = dot * scale;
-            if (softcap > 0.0f) sc = softcap * std::tanh(sc / softcap);
-            s[j] = sc;
-            mx = std::max(mx, sc);
-          }
+          const float mx = causal_scores(qi, kb, ldkv, D, mask, first, last, scale, softcap, s);
           if (mx == -INFINITY) continue;  // no visible key: the output was zeros, no gradient
           float sum = 0.0f;
           for (int64_t j = first; j <= last; ++j) sum += s[j] == -INFINITY ? 0.0f : std::exp(s[j] - mx);

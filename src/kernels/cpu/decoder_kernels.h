@@ -2,6 +2,8 @@
 // rotary position embedding, and causal attention over a key/value cache with grouped
 // key/value heads. Raw float pointers, shapes checked by the ops (src/ops).
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace cuddle::kernels {
@@ -36,5 +38,28 @@ struct CausalAttentionShape {
 void causal_attention(const float* q, const float* k, const float* v,
                       const CausalAttentionShape& shape, float scale, const int64_t* key_mask,
                       int64_t window, float softcap, float* ctx);
+
+// One query row's scores against keys first..last (rows of `kb`, `ldkv` apart) into
+// s[first..last]: -inf for masked keys, scaled, soft-capped when softcap > 0. Returns their
+// maximum (-inf when no key is visible). The forward and its backward (decoder_grad_kernels)
+// both compute the scores this way, so the backward's probabilities are the forward's.
+inline float causal_scores(const float* qi, const float* kb, int64_t ldkv, int64_t D, const int64_t* mask,
+                           int64_t first, int64_t last, float scale, float softcap, float* s) {
+  float mx = -INFINITY;
+  for (int64_t j = first; j <= last; ++j) {
+    if (mask && !mask[j]) {
+      s[j] = -INFINITY;
+      continue;
+    }
+    const float* kj = kb + j * ldkv;
+    float dot = 0.0f;
+    for (int64_t d = 0; d < D; ++d) dot += qi[d] * kj[d];
+    float sc = dot * scale;
+    if (softcap > 0.0f) sc = softcap * std::tanh(sc / softcap);
+    s[j] = sc;
+    mx = std::max(mx, sc);
+  }
+  return mx;
+}
 
 }  // namespace cuddle::kernels

@@ -1,13 +1,9 @@
 // QLoRA setup for `cuddle train` (quantized_training.h).
 #include "training/tasks/quantized_training.h"
 
-#include <filesystem>
-
 #include "cuddle/error.h"
 
 namespace cuddle::training {
-
-namespace fs = std::filesystem;
 
 std::optional<quant::BitsAndBytesConfig> training_quantization(const TaskArguments& task,
                                                                const std::string& model_dir) {
@@ -21,9 +17,7 @@ std::optional<quant::BitsAndBytesConfig> training_quantization(const TaskArgumen
     config->bnb_4bit_use_double_quant = task.use_bnb_nested_quant;
     config->validate("cuddle train");
   }
-  const bool has_weights = fs::exists(fs::path(model_dir) / "model.safetensors") ||
-                           fs::exists(fs::path(model_dir) / "model.safetensors.index.json");
-  if (!has_weights)
+  if (!has_weights(model_dir))
     throw Error("cuddle train: " + model_dir +
                 " holds no weights (a config-only folder trains from scratch); quantizing randomly initialised "
                 "weights to train adapters on them makes no sense - drop --load_in_8bit / --load_in_4bit");

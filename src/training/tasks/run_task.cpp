@@ -140,23 +140,9 @@ int run_task(TaskArguments task, TrainingArguments args) {
   if (data.preprocess_logits) trainer.set_preprocess_logits_for_metrics(data.preprocess_logits);
   std::shared_ptr<peft::PeftModel> lora;
   if (lora_config) lora = attach_lora(model, task, *lora_config, trainer);
-  if (args.do_train) {
-    const TrainOutput out = trainer.train();
-    trainer.save_model();
-    Metrics m = out.metrics;
-    m["train_samples"] = double(data.data.train->num_rows());
-    print_metrics("train", m);
-    trainer.save_metrics("train", m);
-    trainer.save_state();
-  }
-  if (args.do_eval) {
-    Metrics m = trainer.evaluate();
-    m["eval_samples"] = double(data.data.eval->num_rows());
-    // run_mlm.py's perplexity, under that name: exp of the mean masked-token loss.
-    if (mtask == ModelTask::MaskedLM) m["perplexity"] = std::exp(m.at("eval_loss"));
-    print_metrics("eval", m);
-    trainer.save_metrics("eval", m);
-  }
+  const auto rows = [](const std::optional<datasets::Dataset>& ds) { return ds ? ds->num_rows() : 0; };
+  // run_mlm.py reports perplexity, under that name: exp of the mean masked-token loss.
+  train_and_evaluate(trainer, args, rows(data.data.train), rows(data.data.eval), mtask == ModelTask::MaskedLM);
   if (args.do_predict) {
     const PredictionOutput p = trainer.predict(*data.data.test, "predict");
     const auto [name, text] = data.prediction_file(p.prediction);
@@ -164,11 +150,7 @@ int run_task(TaskArguments task, TrainingArguments args) {
     io::write_file_atomic((fs::path(args.output_dir) / name).string(), text);
     if (!p.metrics.empty()) trainer.save_metrics("predict", p.metrics);
   }
-  if (args.do_train) write_card(trainer, task, args, model_dir, lora != nullptr);
-  if (args.push_to_hub) {
-    const std::string commit = trainer.push_to_hub();
-    std::cout << "pushed " << args.output_dir << " to " << trainer.hub_repo_id() << " at " << commit << "\n";
-  }
+  finish_run(trainer, task, args, model_dir, lora != nullptr);
   return 0;
 }
 

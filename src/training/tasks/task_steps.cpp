@@ -1,5 +1,6 @@
 #include "training/tasks/task_steps.h"
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -33,6 +34,33 @@ void split_off_validation(Splits& s, const TaskArguments& task) {
   dd.splits.emplace_back("train", *s.train);
   s.eval = datasets::select_split(dd, "train[:" + pct + "]");
   s.train = datasets::select_split(dd, "train[" + pct + ":]");
+}
+
+// "***** split metrics *****" and one "  key = value" line each, on stdout.
+void print_metrics(const std::string& split, const Metrics& m) {
+  std::cout << "***** " << split << " metrics *****\n";
+  for (const auto& [k, v] : m) std::cout << "  " << k << " = " << v << "\n";
+}
+
+// The Trainer's model card in output_dir (README.md); for an adapter, peft's library_name
+// and the base model it applies to.
+void write_card(const Trainer& trainer, const TaskArguments& task, const TrainingArguments& args,
+                const std::string& model_dir, bool adapter) {
+  TrainerCardInfo card;
+  card.model_name = args.hub_model_id.empty() ? fs::path(args.output_dir).lexically_normal().filename().string()
+                                              : args.hub_model_id;
+  if (has_weights(model_dir)) card.base_model = task.model_name_or_path;
+  card.dataset = task.dataset_name;
+  card.task = task.task;
+  card.log_history = nlohmann::ordered_json(trainer.state().log_history);
+  card.training_args = nlohmann::ordered_json(args.to_json());
+  const std::string path = write_trainer_model_card(args.output_dir, card);
+  if (adapter) {
+    hub::ModelCard c = hub::ModelCard::load(path);
+    c.set("library_name", "peft");
+    c.set("base_model", task.model_name_or_path);
+    c.save(path);
+  }
 }
 
 }  // namespace
@@ -78,29 +106,32 @@ void check_output_dir(const TrainingArguments& args) {
                 "--resume_from_checkpoint to continue it");
 }
 
-void print_metrics(const std::string& split, const Metrics& m) {
-  std::cout << "***** " << split << " metrics *****\n";
-  for (const auto& [k, v] : m) std::cout << "  " << k << " = " << v << "\n";
+void train_and_evaluate(Trainer& trainer, const TrainingArguments& args, int64_t train_rows, int64_t eval_rows,
+                        bool perplexity) {
+  if (args.do_train) {
+    const TrainOutput out = trainer.train();
+    trainer.save_model();
+    Metrics m = out.metrics;
+    m["train_samples"] = double(train_rows);
+    print_metrics("train", m);
+    trainer.save_metrics("train", m);
+    trainer.save_state();
+  }
+  if (args.do_eval) {
+    Metrics m = trainer.evaluate();
+    m["eval_samples"] = double(eval_rows);
+    if (perplexity) m["perplexity"] = std::exp(m.at("eval_loss"));  // math.exp: inf on overflow
+    print_metrics("eval", m);
+    trainer.save_metrics("eval", m);
+  }
 }
 
-void write_card(const Trainer& trainer, const TaskArguments& task, const TrainingArguments& args,
+void finish_run(Trainer& trainer, const TaskArguments& task, const TrainingArguments& args,
                 const std::string& model_dir, bool adapter) {
-  TrainerCardInfo card;
-  card.model_name = args.hub_model_id.empty() ? fs::path(args.output_dir).lexically_normal().filename().string()
-                                              : args.hub_model_id;
-  const bool pretrained = fs::exists(fs::path(model_dir) / "model.safetensors") ||
-                          fs::exists(fs::path(model_dir) / "model.safetensors.index.json");
-  if (pretrained) card.base_model = task.model_name_or_path;
-  card.dataset = task.dataset_name;
-  card.task = task.task;
-  card.log_history = nlohmann::ordered_json(trainer.state().log_history);
-  card.training_args = nlohmann::ordered_json(args.to_json());
-  const std::string path = write_trainer_model_card(args.output_dir, card);
-  if (adapter) {
-    hub::ModelCard c = hub::ModelCard::load(path);
-    c.set("library_name", "peft");
-    c.set("base_model", task.model_name_or_path);
-    c.save(path);
+  if (args.do_train) write_card(trainer, task, args, model_dir, adapter);
+  if (args.push_to_hub) {
+    const std::string commit = trainer.push_to_hub();
+    std::cout << "pushed " << args.output_dir << " to " << trainer.hub_repo_id() << " at " << commit << "\n";
   }
 }
 

@@ -23,12 +23,17 @@ Splits load_splits(const TaskArguments& task, const TrainingArguments& args);
 // silently (unless overwrite_output_dir or resume_from_checkpoint).
 void check_output_dir(const TrainingArguments& args);
 
-// "***** split metrics *****" and one "  key = value" line each, on stdout.
-void print_metrics(const std::string& split, const Metrics& m);
+// The example scripts' train and evaluate steps, as do_train / do_eval ask: train, then
+// save the model, the train metrics (with train_samples) and the state; evaluate and save
+// the eval metrics (with eval_samples, and perplexity = exp(eval_loss) where the script
+// reports it: run_mlm.py, run_clm.py). Each metrics block is also printed.
+void train_and_evaluate(Trainer& trainer, const TrainingArguments& args, int64_t train_rows, int64_t eval_rows,
+                        bool perplexity);
 
-// The Trainer's model card in output_dir (README.md); for an adapter, peft's library_name
-// and the base model it applies to.
-void write_card(const Trainer& trainer, const TaskArguments& task, const TrainingArguments& args,
+// The end of a run: after training, the Trainer's model card in output_dir (README.md;
+// for an adapter, peft's library_name and the base model it applies to); then
+// push_to_hub when asked.
+void finish_run(Trainer& trainer, const TaskArguments& task, const TrainingArguments& args,
                 const std::string& model_dir, bool adapter);
 
 }  // namespace cuddle::training

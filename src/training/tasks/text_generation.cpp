@@ -130,7 +130,6 @@ int run_text_generation(TaskArguments task, TrainingArguments args) {
 
   LanguageModelingOptions collate;  // labels = input_ids (blocks are never padded)
   collate.mlm = false;
-  ComputeMetrics metrics;
   if (!task.metric_name.empty() && task.metric_name != std::vector<std::string>{"accuracy"})
     throw Error("text-generation computes eval_loss, accuracy and perplexity; --metric_name " +
                 task.metric_name.front() + " is not one of them");
@@ -139,27 +138,9 @@ int run_text_generation(TaskArguments task, TrainingArguments args) {
   trainer.set_preprocess_logits_for_metrics(argmax_ids);
   std::shared_ptr<peft::PeftModel> lora;
   if (lora_config) lora = attach_lora(model, task, *lora_config, trainer);
-  if (args.do_train) {
-    const TrainOutput out = trainer.train();
-    trainer.save_model();
-    Metrics m = out.metrics;
-    m["train_samples"] = double(train_ds->num_rows());
-    print_metrics("train", m);
-    trainer.save_metrics("train", m);
-    trainer.save_state();
-  }
-  if (args.do_eval) {
-    Metrics m = trainer.evaluate();
-    m["eval_samples"] = double(eval_ds->num_rows());
-    m["perplexity"] = std::exp(m.at("eval_loss"));  // run_clm.py: math.exp, inf on overflow
-    print_metrics("eval", m);
-    trainer.save_metrics("eval", m);
-  }
-  if (args.do_train) write_card(trainer, task, args, model_dir, lora != nullptr);
-  if (args.push_to_hub) {
-    const std::string commit = trainer.push_to_hub();
-    std::cout << "pushed " << args.output_dir << " to " << trainer.hub_repo_id() << " at " << commit << "\n";
-  }
+  train_and_evaluate(trainer, args, train_ds ? train_ds->num_rows() : 0, eval_ds ? eval_ds->num_rows() : 0,
+                     /*perplexity=*/true);
+  finish_run(trainer, task, args, model_dir, lora != nullptr);
   return 0;
 }
 

@@ -178,6 +178,11 @@ LabelSet label_set_for(const std::string& model_dir, ModelTask task, const datas
   return out;
 }
 
+bool has_weights(const std::string& model_dir) {
+  return fs::exists(fs::path(model_dir) / "model.safetensors") ||
+         fs::exists(fs::path(model_dir) / "model.safetensors.index.json");
+}
+
 std::unique_ptr<PreTrainedModel> model_for_training(const std::string& model_dir, ModelTask task,
                                                     const LabelSet* labels, std::vector<std::string>* initialised) {
   const std::string config_path = (fs::path(model_dir) / "config.json").string();
@@ -194,9 +199,7 @@ std::unique_ptr<PreTrainedModel> model_for_training(const std::string& model_dir
   }
   auto model = create_model(parse_config(cfg, config_path), task);
   std::set<std::string> fresh;
-  const bool has_weights = fs::exists(fs::path(model_dir) / "model.safetensors") ||
-                           fs::exists(fs::path(model_dir) / "model.safetensors.index.json");
-  if (has_weights) {
+  if (has_weights(model_dir)) {
     const auto checkpoint = SafetensorsCheckpoint::open(model_dir);
     // A folder saved quantized (bitsandbytes) installs its quantized Linear weights first;
     // QLoRA trains adapters on top of them (quantized_training.cpp).
