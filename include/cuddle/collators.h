@@ -18,7 +18,8 @@ struct PaddingOptions {
 
 // DataCollatorWithPadding: pads every sequence column to the batch's longest (rounded up to
 // pad_to_multiple_of); "label" / "labels" / "label_ids" become `labels` (int64 class ids, or
-// f32 for float labels: regression and multi-label). Columns other than the model's inputs
+// f32 for float labels: regression and multi-label); start_positions / end_positions (a
+// question-answering set) become the span targets. Columns other than the model's inputs
 // and labels are ignored, as the Trainer removes them.
 DataCollator data_collator_with_padding(const PaddingOptions& options);
 // DataCollatorForTokenClassification: as above, and the per-token labels padded with -100.

@@ -81,6 +81,18 @@ SquadScores squad(const std::vector<SquadPrediction>& predictions, const std::ve
 // removed, whitespace collapsed.
 std::string squad_normalize(const std::string& text);
 
+// SQuAD v2 (evaluate's "squad_v2", the official v2.0 script): a question whose answers are
+// all empty after normalisation expects "" (no answer); scores are over the questions that
+// have a prediction (`total`), split into HasAns_* / NoAns_* where both kinds occur, and
+// best_exact / best_f1 with their thresholds over no_answer_probability. A prediction whose
+// no_answer_probability exceeds 1.0 counts as "no answer".
+struct SquadV2Prediction {
+  std::string id, prediction_text;
+  double no_answer_probability = 0;
+};
+Scores squad_v2(const std::vector<SquadV2Prediction>& predictions,
+                const std::vector<SquadReference>& references);
+
 // ---- language modelling -----------------------------------------------------------------
 
 // exp(summed token negative log-likelihood / token count), the Trainer's exp(eval_loss).

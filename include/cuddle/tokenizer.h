@@ -176,6 +176,11 @@ struct CallOptions {
   bool truncation = false;
   std::optional<size_t> max_length;
   size_t stride = 0;
+  // truncation="only_second" (a question / context pair) and friends; true means longest_first.
+  TruncationStrategy truncation_strategy = TruncationStrategy::LongestFirst;
+  // TruncationParams::early_exit: false makes the overflowing windows cover the whole text,
+  // as run_qa.py's doc_stride windows expect.
+  bool truncation_early_exit = true;
   bool return_overflowing_tokens = false;
   std::optional<size_t> pad_to_multiple_of;
 };
@@ -203,6 +208,7 @@ class AutoTokenizer {
   size_t model_max_length() const { return model_max_length_; }
   const std::vector<std::string>& model_input_names() const { return input_names_; }
   std::optional<uint32_t> pad_token_id() const { return pad_id_; }
+  Side padding_side() const { return padding_side_; }
 
  private:
   BatchEncoding call(const std::vector<std::pair<TextInput, std::optional<TextInput>>>& in, const CallOptions& opts) const;
@@ -220,6 +226,29 @@ class AutoTokenizer {
   bool clean_up_spaces_ = false;
   bool returns_token_type_ids_ = true;
 };
+
+// BatchEncoding.sequence_ids(i) from a row's special_tokens_mask: -1 for special tokens and
+// padding, 0 for the first sequence's tokens, 1 for the second's (the first run of ordinary
+// tokens is the first sequence; ordinary tokens after a later special token belong to the
+// second). Right for the pair templates of BERT, RoBERTa, XLM-R and DistilBERT.
+std::vector<int> sequence_ids(const std::vector<uint32_t>& special_tokens_mask);
+
+// Character (code point) view of UTF-8 text: offsets from the tokenizer count characters,
+// as Python's str does. Holds a reference: the text must outlive it.
+class CharIndex {
+ public:
+  explicit CharIndex(const std::string& text);
+  size_t size() const { return starts_.size() - 1; }
+  // text[begin:end] in characters, clamped like a Python slice.
+  std::string slice(size_t begin, size_t end) const;
+
+ private:
+  const std::string& text_;
+  std::vector<size_t> starts_;  // byte offset of each character, then the text size
+};
+
+// Number of characters of UTF-8 text (Python's len()).
+size_t char_length(const std::string& text);
 
 // transformers' clean_up_tokenization: " ." -> "." and friends.
 std::string clean_up_tokenization(std::string text);

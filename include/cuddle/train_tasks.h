@@ -162,6 +162,83 @@ LanguageModelingOptions masked_lm_collator_options(const AutoTokenizer& tokenize
 PreprocessLogits masked_lm_preprocess_logits();
 ComputeMetrics masked_lm_metrics();
 
+// ---- question answering (run_qa.py) ----------------------------------------------------
+
+struct QaOptions {
+  int64_t max_seq_length = 384;  // at most the tokenizer's model_max_length
+  int64_t doc_stride = 128;      // overlap of a long context's windows, in tokens
+  bool pad_to_max_length = true;
+  int64_t n_best_size = 20;
+  int64_t max_answer_length = 30;  // in tokens
+  bool version_2_with_negative = false;  // SQuAD v2: some questions have no answer
+  double null_score_diff_threshold = 0.0;
+};
+
+// run_qa.py's columns: "question", "context" and "answers" where the dataset has them, else
+// its first, second and third column.
+struct QaColumns {
+  std::string question, context, answers;
+};
+QaColumns qa_columns(const datasets::Dataset& ds, const std::string& split);
+// The window length run_qa.py uses: max_seq_length, at most the tokenizer's model_max_length.
+int64_t qa_max_length(const AutoTokenizer& tokenizer, const QaOptions& options);
+
+// A split's features: one per window of a context.
+struct QaFeatures {
+  // input_ids, attention_mask (token_type_ids); for training also start_positions /
+  // end_positions.
+  datasets::Dataset inputs;
+  std::vector<int64_t> example;  // the example (row) each feature came from
+  // Evaluation features: per token its character span in the context, nullopt for the
+  // question, special tokens and padding.
+  std::vector<std::vector<std::optional<std::pair<size_t, size_t>>>> context_offsets;
+};
+
+// prepare_train_features: questions left-stripped, each (question, context) pair cut into
+// windows; a window's targets are the tokens of the first answer, or the CLS position
+// where the answer is not wholly inside it (or the example has none). Errors name the split
+// and row: a missing column, a cell that is not a text, answers not in SQuAD's form.
+QaFeatures prepare_qa_train_features(const AutoTokenizer& tokenizer, const datasets::Dataset& ds,
+                                     const QaOptions& options, const std::string& split);
+// prepare_validation_features: the same windows, with the context offsets post-processing
+// maps answers back through; needs an "id" column.
+QaFeatures prepare_qa_eval_features(const AutoTokenizer& tokenizer, const datasets::Dataset& ds,
+                                    const QaOptions& options, const std::string& split);
+// The first `n` features (run_qa.py caps the features at max_*_samples as well as the examples).
+QaFeatures select_qa_features(const QaFeatures& features, int64_t n);
+
+struct QaCandidate {
+  std::string text;
+  float start_logit, end_logit, score;
+  double probability;
+  bool placeholder;  // utils_qa's "empty" answer, made when no span qualified
+};
+struct QaExamplePrediction {
+  std::string id;
+  std::string prediction_text;
+  std::vector<QaCandidate> nbest;  // best first
+  double null_score_diff = 0;      // version 2: the null score minus the best span's
+};
+
+// utils_qa.postprocess_qa_predictions: for each example, over all its windows, the
+// n_best_size best start and end logits paired into spans inside the context of at most
+// max_answer_length tokens, scored start + end logit; the best n_best_size with their
+// softmax probabilities; the answer the best one's text or, for version 2, "" when the
+// lowest null score (CLS start + end) beats the best span by more than the threshold.
+// `span_logits` is the Trainer's [features, length, 2] gathered prediction.
+std::vector<QaExamplePrediction> postprocess_qa_predictions(const datasets::Dataset& examples,
+                                                            const QaFeatures& features, const Tensor& span_logits,
+                                                            const QaOptions& options);
+// utils_qa's files in output_dir: <stage>_predictions.json (id -> answer),
+// <stage>_nbest_predictions.json, and for version 2 <stage>_null_odds.json, as json.dumps
+// writes them (indent 4, non-ASCII escaped).
+void write_qa_predictions(const std::string& output_dir, const std::string& stage,
+                          const std::vector<QaExamplePrediction>& predictions, bool version_2_with_negative);
+// run_qa.py's compute_metrics: evaluate's squad (exact_match, f1) or squad_v2 against the
+// examples' answers.
+Metrics qa_metrics(const datasets::Dataset& examples, const std::vector<QaExamplePrediction>& predictions,
+                   bool version_2_with_negative);
+
 }  // namespace cuddle::training
 
 namespace cuddle::training {
@@ -169,17 +246,21 @@ namespace cuddle::training {
 // The example scripts' own arguments (ModelArguments / DataTrainingArguments of
 // run_classification.py, run_ner.py, run_mlm.py), settable by name like TrainingArguments.
 struct TaskArguments {
-  std::string task;  // text-classification, image-classification, token-classification, fill-mask
+  // text-classification, image-classification, token-classification, question-answering,
+  // fill-mask, text-generation
+  std::string task;
   std::string model_name_or_path;
   std::string model_revision = "main";
   std::string train_file, validation_file, test_file, dataset_name;
   std::vector<std::string> text_column_names;
   std::string label_column_name;  // empty: the task's ("label", "ner_tags")
   std::string image_column_name = "image";
-  // Unset: the task's default (128 for text classification, the tokenizer's
-  // model_max_length for token classification, that at most 1024 for fill-mask).
+  // Unset: the task's default (128 for text classification, 384 for question answering,
+  // the tokenizer's model_max_length for token classification, that at most 1024 for
+  // fill-mask).
   std::optional<int64_t> max_seq_length;
-  std::optional<bool> pad_to_max_length;  // unset: true for text classification, else false
+  // unset: true for text classification and question answering, else false
+  std::optional<bool> pad_to_max_length;
   // run_ner.py's
   bool label_all_tokens = false;
   bool return_entity_level_metrics = false;
@@ -192,6 +273,12 @@ struct TaskArguments {
   std::optional<int64_t> early_stopping_patience;
   double early_stopping_threshold = 0.0;
   std::optional<int64_t> max_train_samples, max_eval_samples, max_predict_samples;
+  // run_qa.py's (question-answering)
+  int64_t doc_stride = 128;
+  int64_t n_best_size = 20;
+  int64_t max_answer_length = 30;
+  bool version_2_with_negative = false;
+  double null_score_diff_threshold = 0.0;
   // run_clm.py's (text-generation): tokens per training block (default min(1024,
   // model_max_length)); validation_split_percentage above applies too.
   std::optional<int64_t> block_size;
@@ -217,7 +304,7 @@ struct TaskArguments {
   static bool has_field(const std::string& name);
 };
 
-// What `cuddle train TASK` does, as run_classification.py (run_ner.py, run_mlm.py): load
+// What `cuddle train TASK` does, as run_classification.py (run_ner.py, run_qa.py, run_mlm.py): load
 // the data files, map the labels, build the model, tokenise, train / evaluate / predict as
 // the do_* flags say (training when neither is given but a train file is), save the model,
 // metrics, state and the model card in output_dir. Refuses an output_dir that holds a previous run

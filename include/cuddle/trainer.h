@@ -183,7 +183,8 @@ class EarlyStoppingCallback : public TrainerCallback {
 
 // The model's outputs on an evaluation set: predictions are the logits (the first output
 // after the loss) of every row, concatenated; token-level outputs and labels are padded
-// to the longest sequence with -100 as the Trainer pads them.
+// to the longest sequence with -100 as the Trainer pads them. A question-answering model's
+// two outputs come as one [rows, length, 2] tensor: start logits, then end logits.
 struct EvalPrediction {
   Tensor predictions;
   Tensor label_ids;  // undefined when the dataset has no labels
@@ -193,6 +194,11 @@ using ComputeMetrics = std::function<Metrics(const EvalPrediction&)>;
 // reduced before they are gathered, so a masked or causal LM's [rows, length, vocab] logits
 // need not be held for the whole evaluation set (run_mlm.py / run_clm.py keep their arg-max).
 using PreprocessLogits = std::function<Tensor(const Tensor& logits, const Tensor& labels)>;
+// transformers' QuestionAnsweringTrainer: outputs that mean something only once mapped back
+// to the examples they came from (the windows of a long context). Set, it replaces
+// compute_metrics: it gets the outputs gathered under `prefix` ("eval", "test"), labels or
+// not, and returns the metrics (none where that split has no references).
+using PostProcessMetrics = std::function<Metrics(const EvalPrediction&, const std::string& prefix)>;
 // Builds a batch from rows of a dataset (collators.h has transformers' collators).
 using DataCollator = std::function<ModelInputs(const datasets::Dataset& ds, const std::vector<int64_t>& rows)>;
 
@@ -260,6 +266,7 @@ class Trainer {
   void add_callback(std::shared_ptr<TrainerCallback> callback);
   void set_trainable_view(TrainableView view) { view_ = std::move(view); }
   void set_preprocess_logits_for_metrics(PreprocessLogits f) { preprocess_logits_ = std::move(f); }
+  void set_post_process_metrics(PostProcessMetrics f) { post_process_metrics_ = std::move(f); }
 
  private:
   struct Loop;
@@ -284,6 +291,7 @@ class Trainer {
   std::optional<datasets::Dataset> train_dataset_, eval_dataset_;
   ComputeMetrics compute_metrics_;
   PreprocessLogits preprocess_logits_;
+  PostProcessMetrics post_process_metrics_;
   std::vector<std::shared_ptr<TrainerCallback>> callbacks_;
   std::string processing_dir_;
   TrainerState state_;

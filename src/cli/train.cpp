@@ -40,7 +40,8 @@ CUDDLE_CLI_COMMAND("train", [](CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Fine-tune a model with the Trainer (transformers' example scripts)");
   auto a = std::make_shared<TrainCli>();
   cmd->add_option("task", a->task,
-                  "text-classification, image-classification, token-classification, fill-mask, text-generation")
+                  "text-classification, image-classification, token-classification, question-answering, fill-mask, "
+                  "text-generation")
       ->required();
   cmd->add_option("--config", a->config, "JSON file of arguments by name (the same names as the flags)");
   // The flags are read from what CLI11 leaves over, so they must not fall through to the
@@ -53,7 +54,8 @@ CUDDLE_CLI_COMMAND("train", [](CLI::App& app) {
       "plus --model, --train_file, --validation_file, --test_file, --text_column_names, --label_column_name, "
       "--max_seq_length, --pad_to_max_length, --metric_name, --early_stopping_patience, "
       "--early_stopping_threshold, --shuffle_train; token-classification: --label_all_tokens, "
-      "--return_entity_level_metrics; fill-mask: --line_by_line, --mlm_probability; text-generation: "
+      "--return_entity_level_metrics; question-answering: --doc_stride, --n_best_size, --max_answer_length, "
+      "--version_2_with_negative, --null_score_diff_threshold; fill-mask: --line_by_line, --mlm_probability; text-generation: "
       "--block_size; fill-mask and text-generation: --validation_split_percentage. See docs/trainer.md.");
   return [a, cmd]() {
     if (!cmd->parsed()) return 0;

@@ -209,24 +209,6 @@ std::vector<size_t> order_descending(const std::vector<float>& scores, size_t k)
   return idx;
 }
 
-CharIndex::CharIndex(const std::string& text) : text_(text) {
-  for (size_t i = 0; i < text.size(); ++i)
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts_.push_back(i);
-  starts_.push_back(text.size());
-}
-
-std::string CharIndex::slice(size_t begin, size_t end) const {
-  end = std::min(end, size());
-  if (begin >= end) return {};
-  return text_.substr(starts_[begin], starts_[end] - starts_[begin]);
-}
-
-size_t char_length(const std::string& text) {
-  size_t n = 0;
-  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 PipelineOutput to_nested(const float* data, const Shape& shape, size_t dim) {
   PipelineOutput out = PipelineOutput::array();
   if (dim + 1 == shape.size()) {

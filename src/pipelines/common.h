@@ -91,21 +91,4 @@ const std::string& label_name(const ModelConfig& config, int64_t id);
 // stable sort with reverse=True); all of them by default.
 std::vector<size_t> order_descending(const std::vector<float>& scores, size_t k = SIZE_MAX);
 
-// Character (code point) view of UTF-8 text: offsets from the tokenizer count characters,
-// as Python's str does.
-class CharIndex {
- public:
-  explicit CharIndex(const std::string& text);
-  size_t size() const { return starts_.size() - 1; }
-  // text[begin:end] in characters, clamped like a Python slice.
-  std::string slice(size_t begin, size_t end) const;
-
- private:
-  const std::string& text_;
-  std::vector<size_t> starts_;  // byte offset of each character, then the text size
-};
-
-// Number of characters of UTF-8 text (Python's len()).
-size_t char_length(const std::string& text);
-
 }  // namespace cuddle::pipelines

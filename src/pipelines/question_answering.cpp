@@ -20,23 +20,6 @@ struct Answer {
   size_t start, end;
 };
 
-// Which sequence each token belongs to: -1 for special tokens, 0 for the question, 1 for
-// the context (the first run of ordinary tokens is the question).
-std::vector<int> sequence_ids(const Encoding& e) {
-  std::vector<int> out(e.size(), -1);
-  int seq = 0;
-  bool seen_question = false;
-  for (size_t t = 0; t < e.size(); ++t) {
-    if (e.special_tokens_mask[t]) {
-      if (seen_question) seq = 1;
-      continue;
-    }
-    out[t] = seq;
-    seen_question = seen_question || seq == 0;
-  }
-  return out;
-}
-
 class QuestionAnswering : public PipelineTask {
  public:
   using PipelineTask::PipelineTask;
@@ -86,7 +69,7 @@ class QuestionAnswering : public PipelineTask {
                            std::optional<uint32_t> cls, const PipelineOptions& o, size_t top_k,
                            std::vector<Answer>& answers, float& min_null) {
     const size_t n = enc.size();
-    std::vector<int> seq = sequence_ids(enc);
+    std::vector<int> seq = sequence_ids(enc.special_tokens_mask);
     std::vector<bool> desired(n);
     for (size_t t = 0; t < n; ++t)
       desired[t] = (seq[t] == 1 || (cls && enc.ids[t] == *cls)) && enc.attention_mask[t];

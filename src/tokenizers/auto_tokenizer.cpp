@@ -220,6 +220,8 @@ BatchEncoding AutoTokenizer::call(const std::vector<std::pair<TextInput, std::op
     TruncationParams tp;
     tp.max_length = o.max_length ? *o.max_length : model_max_length_;
     tp.stride = o.stride;
+    tp.strategy = o.truncation_strategy;
+    tp.early_exit = o.truncation_early_exit;
     tp.direction = truncation_side_;
     t.set_truncation(tp);
   }

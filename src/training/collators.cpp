@@ -17,6 +17,7 @@ struct RawBatch {
   std::map<std::string, std::vector<Row>> sequences;  // input_ids, attention_mask, token_type_ids
   std::vector<Json> labels;                           // per row; null when absent
   bool has_labels = false;
+  std::vector<int64_t> start_positions, end_positions;  // question answering's targets
 };
 
 const char* const kSequenceColumns[] = {"input_ids", "attention_mask", "token_type_ids", "special_tokens_mask"};
@@ -47,6 +48,10 @@ RawBatch gather(const datasets::Dataset& ds, const std::vector<int64_t>& rows) {
     for (const char* c : kSequenceColumns)
       if (row.contains(c) && !row[c].is_null()) b.sequences[c].push_back(to_row(row[c], c, r));
     if (b.has_labels) b.labels.push_back(row[label_col]);
+    if (has("start_positions") && has("end_positions")) {
+      b.start_positions.push_back(row["start_positions"].get<int64_t>());
+      b.end_positions.push_back(row["end_positions"].get<int64_t>());
+    }
   }
   return b;
 }
@@ -115,15 +120,24 @@ Tensor sequence_labels(const std::vector<Json>& labels) {
   return width >= 0 ? Tensor::from_vector(v, {b, width}) : Tensor::from_vector(v, {b});
 }
 
+// Sequences padded, labels as class ids, QA's span targets as [B] int64.
+ModelInputs sequence_batch(const RawBatch& raw, const PaddingOptions& o) {
+  ModelInputs in;
+  pad_sequences(raw, o, in);
+  if (raw.has_labels) in.labels = sequence_labels(raw.labels);
+  if (!raw.start_positions.empty()) {
+    const int64_t b = int64_t(raw.start_positions.size());
+    in.start_positions = Tensor::from_vector(raw.start_positions, {b});
+    in.end_positions = Tensor::from_vector(raw.end_positions, {b});
+  }
+  return in;
+}
+
 }  // namespace
 
 DataCollator data_collator_with_padding(const PaddingOptions& options) {
   return [options](const datasets::Dataset& ds, const std::vector<int64_t>& rows) {
-    const RawBatch raw = gather(ds, rows);
-    ModelInputs in;
-    pad_sequences(raw, options, in);
-    if (raw.has_labels) in.labels = sequence_labels(raw.labels);
-    return in;
+    return sequence_batch(gather(ds, rows), options);
   };
 }
 
@@ -149,10 +163,7 @@ DataCollator default_data_collator() {
         if (s.size() != seqs[0].size())
           throw Error("default_data_collator: column " + name +
                       " has rows of different lengths; pad while tokenising or use DataCollatorWithPadding");
-    ModelInputs in;
-    pad_sequences(raw, PaddingOptions{}, in);
-    if (raw.has_labels) in.labels = sequence_labels(raw.labels);
-    return in;
+    return sequence_batch(raw, PaddingOptions{});
   };
 }
 

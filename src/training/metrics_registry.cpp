@@ -98,24 +98,41 @@ Scores seqeval_scores(const Json& pred, const Json& ref, const Json& options) {
   return out;
 }
 
+std::vector<SquadReference> squad_references(const Json& ref, const char* metric) {
+  const std::string m = metric;
+  std::vector<SquadReference> r;
+  for (const auto& e : ref) {
+    SquadReference& out = r.emplace_back();
+    out.id = string_field(e, "id", metric);
+    if (!e.contains("answers") || !e["answers"].is_object() || !e["answers"].contains("text") ||
+        !e["answers"]["text"].is_array())
+      throw Error(m + ": each reference needs \"answers\": {\"text\": [...]}, found " + e.dump());
+    for (const auto& t : e["answers"]["text"]) {
+      if (!t.is_string()) throw Error(m + ": answer texts must be strings, found " + t.dump());
+      out.answers.push_back(t.get<std::string>());
+    }
+  }
+  return r;
+}
+
 Scores squad_scores(const Json& pred, const Json& ref, const Json&) {
   if (!pred.is_array() || !ref.is_array()) throw Error("squad: predictions and references must be lists");
   std::vector<SquadPrediction> p;
   for (const auto& e : pred) p.push_back({string_field(e, "id", "squad"), string_field(e, "prediction_text", "squad")});
-  std::vector<SquadReference> r;
-  for (const auto& e : ref) {
-    SquadReference& out = r.emplace_back();
-    out.id = string_field(e, "id", "squad");
-    if (!e.contains("answers") || !e["answers"].is_object() || !e["answers"].contains("text") ||
-        !e["answers"]["text"].is_array())
-      throw Error("squad: each reference needs \"answers\": {\"text\": [...]}, found " + e.dump());
-    for (const auto& t : e["answers"]["text"]) {
-      if (!t.is_string()) throw Error("squad: answer texts must be strings, found " + t.dump());
-      out.answers.push_back(t.get<std::string>());
-    }
-  }
-  const SquadScores s = squad(p, r);
+  const SquadScores s = squad(p, squad_references(ref, "squad"));
   return {{"exact_match", s.exact_match}, {"f1", s.f1}};
+}
+
+Scores squad_v2_scores(const Json& pred, const Json& ref, const Json&) {
+  if (!pred.is_array() || !ref.is_array()) throw Error("squad_v2: predictions and references must be lists");
+  std::vector<SquadV2Prediction> p;
+  for (const auto& e : pred) {
+    if (!e.contains("no_answer_probability") || !e["no_answer_probability"].is_number())
+      throw Error("squad_v2: each prediction needs a numeric \"no_answer_probability\", found " + e.dump());
+    p.push_back({string_field(e, "id", "squad_v2"), string_field(e, "prediction_text", "squad_v2"),
+                 e["no_answer_probability"].get<double>()});
+  }
+  return squad_v2(p, squad_references(ref, "squad_v2"));
 }
 
 Scores perplexity_scores(const Json& pred, const Json& ref, const Json&) {
@@ -146,6 +163,7 @@ const std::map<std::string, MetricFn>& registry() {
       m[name] = [n = std::string(name)](const Json& p, const Json& r, const Json& o) { return classification(n, p, r, o); };
     m["seqeval"] = seqeval_scores;
     m["squad"] = squad_scores;
+    m["squad_v2"] = squad_v2_scores;
     m["perplexity"] = perplexity_scores;
     m["mean_average_precision"] = detection_scores;
     return m;

@@ -46,9 +46,24 @@ Tensor concat_padded(const std::vector<Tensor>& parts, float pad) {
   return out;
 }
 
-// The output compute_metrics sees: logits, or the first output after the loss.
+// [rows, length] start and end logits side by side: [rows, length, 2].
+Tensor stack_spans(const Tensor& start, const Tensor& end) {
+  const Tensor s = start.contiguous(), e = end.contiguous();
+  Tensor out = Tensor::zeros({s.size(0), s.size(1), 2});
+  float* o = out.data<float>();
+  for (int64_t i = 0; i < s.numel(); ++i) {
+    o[2 * i] = s.data<float>()[i];
+    o[2 * i + 1] = e.data<float>()[i];
+  }
+  return out;
+}
+
+// The output compute_metrics sees: logits, both span logits of a QA model, or the first
+// output after the loss.
 Tensor prediction_of(const ModelOutputs& out) {
   if (out.contains("logits")) return out.get("logits");
+  if (out.contains("start_logits") && out.contains("end_logits"))
+    return stack_spans(out.get("start_logits"), out.get("end_logits"));
   for (const auto& [name, t] : out.tensors)
     if (name != "loss") return t;
   throw Error("evaluation: the model returned no outputs");
@@ -85,7 +100,10 @@ PredictionOutput Trainer::predict(const datasets::Dataset& ds, const std::string
   result.prediction.predictions = concat_padded(preds, -100.0f);
   if (!labels.empty()) result.prediction.label_ids = concat_padded(labels, -100.0f);
   Metrics m;
-  if (compute_metrics_ && result.prediction.label_ids.defined()) m = compute_metrics_(result.prediction);
+  if (post_process_metrics_)
+    m = post_process_metrics_(result.prediction, prefix);
+  else if (compute_metrics_ && result.prediction.label_ids.defined())
+    m = compute_metrics_(result.prediction);
   Metrics prefixed;
   if (loss_rows > 0) prefixed[prefix + "_loss"] = loss_sum / double(loss_rows);
   for (const auto& [k, v] : m) prefixed[k.starts_with(prefix + "_") ? k : prefix + "_" + k] = v;

@@ -36,6 +36,7 @@ peft::LoraConfig lora_config_for(const TaskArguments& task, ModelTask mtask, con
   cfg.task_type = mtask == ModelTask::SequenceClassification ? "SEQ_CLS"
                   : mtask == ModelTask::TokenClassification  ? "TOKEN_CLS"
                   : mtask == ModelTask::CausalLM             ? "CAUSAL_LM"
+                  : mtask == ModelTask::QuestionAnswering    ? "QUESTION_ANS"
                                                              : "";
   // Image classification has no peft task type; its head is saved in full as peft's
   // examples do with modules_to_save.

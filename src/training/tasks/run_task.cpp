@@ -73,6 +73,13 @@ const std::map<std::string, std::function<void(TA&, const Json&, const std::stri
       {"max_eval_samples", [](TA& a, const Json& v, const std::string& n) { a.max_eval_samples = to_int(v, n); }},
       {"max_predict_samples", [](TA& a, const Json& v, const std::string& n) { a.max_predict_samples = to_int(v, n); }},
       {"block_size", [](TA& a, const Json& v, const std::string& n) { a.block_size = to_int(v, n); }},
+      {"doc_stride", [](TA& a, const Json& v, const std::string& n) { a.doc_stride = to_int(v, n); }},
+      {"n_best_size", [](TA& a, const Json& v, const std::string& n) { a.n_best_size = to_int(v, n); }},
+      {"max_answer_length", [](TA& a, const Json& v, const std::string& n) { a.max_answer_length = to_int(v, n); }},
+      {"version_2_with_negative",
+       [](TA& a, const Json& v, const std::string& n) { a.version_2_with_negative = to_bool(v, n); }},
+      {"null_score_diff_threshold",
+       [](TA& a, const Json& v, const std::string& n) { a.null_score_diff_threshold = to_double(v, n); }},
   };
   return table;
 }
@@ -82,9 +89,10 @@ ModelTask model_task(const std::string& task) {
   if (task == "image-classification") return ModelTask::ImageClassification;
   if (task == "token-classification") return ModelTask::TokenClassification;
   if (task == "fill-mask") return ModelTask::MaskedLM;
+  if (task == "question-answering") return ModelTask::QuestionAnswering;
   throw Error("cuddle train: task \"" + task +
               "\" is not supported yet (supported: text-classification, image-classification, token-classification, "
-              "fill-mask, text-generation; question-answering and object-detection are planned)");
+              "question-answering, fill-mask, text-generation; object-detection is planned)");
 }
 
 }  // namespace
@@ -117,10 +125,13 @@ int run_task(TaskArguments task, TrainingArguments args) {
   if (train_raw && train_raw->num_rows() == 0) throw Error("cuddle train: the training set is empty");
 
   const datasets::Dataset& label_source = train_raw ? *train_raw : eval_raw ? *eval_raw : *test_raw;
-  if (task.label_column_name.empty())
+  // fill-mask and question answering have no label set: their targets are the masked
+  // tokens and the answer spans.
+  const bool classifies = mtask != ModelTask::MaskedLM && mtask != ModelTask::QuestionAnswering;
+  if (task.label_column_name.empty() && classifies)
     task.label_column_name = mtask == ModelTask::TokenClassification ? "ner_tags" : "label";
-  std::optional<LabelSet> labels;  // fill-mask has none: its targets are the masked tokens
-  if (mtask != ModelTask::MaskedLM) labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
+  std::optional<LabelSet> labels;
+  if (classifies) labels = label_set_for(model_dir, mtask, label_source, task.label_column_name);
   if (mtask == ModelTask::MaskedLM && args.do_predict)
     throw Error("cuddle train fill-mask: --do_predict is not part of run_mlm.py; use --do_eval for the loss and "
                 "perplexity");
@@ -130,7 +141,7 @@ int run_task(TaskArguments task, TrainingArguments args) {
   if (!fresh.empty())
     std::cerr << "cuddle train: " << fresh.size() << " parameters newly initialised (e.g. " << fresh.front()
               << "): train them before use\n";
-  const TaskData data = prepare_task_data(task, mtask, model_dir, splits, labels);
+  const TaskData data = prepare_task_data(task, mtask, model_dir, splits, labels, args.output_dir);
   std::vector<std::shared_ptr<TrainerCallback>> callbacks;
   if (task.early_stopping_patience)
     callbacks.push_back(std::make_shared<EarlyStoppingCallback>(*task.early_stopping_patience,
@@ -138,16 +149,22 @@ int run_task(TaskArguments task, TrainingArguments args) {
   Trainer trainer(*model, args, data.collator, data.data.train, data.data.eval, data.compute_metrics, callbacks,
                   model_dir);
   if (data.preprocess_logits) trainer.set_preprocess_logits_for_metrics(data.preprocess_logits);
+  if (data.post_process_metrics) trainer.set_post_process_metrics(data.post_process_metrics);
   std::shared_ptr<peft::PeftModel> lora;
   if (lora_config) lora = attach_lora(model, task, *lora_config, trainer);
   const auto rows = [](const std::optional<datasets::Dataset>& ds) { return ds ? ds->num_rows() : 0; };
   // run_mlm.py reports perplexity, under that name: exp of the mean masked-token loss.
   train_and_evaluate(trainer, args, rows(data.data.train), rows(data.data.eval), mtask == ModelTask::MaskedLM);
   if (args.do_predict) {
-    const PredictionOutput p = trainer.predict(*data.data.test, "predict");
-    const auto [name, text] = data.prediction_file(p.prediction);
-    fs::create_directories(args.output_dir);
-    io::write_file_atomic((fs::path(args.output_dir) / name).string(), text);
+    // run_qa.py predicts under the Trainer's default prefix ("test_" metrics); the others
+    // under "predict". Question answering's post-processing writes its own files.
+    const PredictionOutput p =
+        trainer.predict(*data.data.test, mtask == ModelTask::QuestionAnswering ? "test" : "predict");
+    if (data.prediction_file) {
+      const auto [name, text] = data.prediction_file(p.prediction);
+      fs::create_directories(args.output_dir);
+      io::write_file_atomic((fs::path(args.output_dir) / name).string(), text);
+    }
     if (!p.metrics.empty()) trainer.save_metrics("predict", p.metrics);
   }
   finish_run(trainer, task, args, model_dir, lora != nullptr);

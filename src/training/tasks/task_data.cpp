@@ -79,16 +79,18 @@ std::optional<std::string> single_text_column(const TaskArguments& task, const c
   return task.text_column_names[0];
 }
 
+}  // namespace
+
 PaddingOptions padding_of(const AutoTokenizer& tokenizer) {
   PaddingOptions padding;
   padding.pad_token_id = tokenizer.pad_token_id().value_or(0);
+  padding.pad_left = tokenizer.padding_side() == Side::Left;
   return padding;
 }
 
-}  // namespace
-
 TaskData prepare_task_data(const TaskArguments& task, ModelTask mtask, const std::string& model_dir,
-                           const Splits& raw, const std::optional<LabelSet>& labels) {
+                           const Splits& raw, const std::optional<LabelSet>& labels, const std::string& output_dir) {
+  if (mtask == ModelTask::QuestionAnswering) return prepare_question_answering_data(task, model_dir, raw, output_dir);
   TaskData out;
   if (mtask == ModelTask::ImageClassification) {
     std::shared_ptr<const ImageProcessor> processor = AutoImageProcessor::from_pretrained(model_dir);
