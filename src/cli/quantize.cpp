@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/quant_flags.h"
+#include "models/quantizable_layers.h"
 
 namespace cuddle::cli {
 namespace {
@@ -28,8 +29,7 @@ CUDDLE_CLI_COMMAND("quantize", [](CLI::App& app) {
     if (!config) throw Error("quantize: pass --load_in_8bit or --load_in_4bit");
     auto model = quant::load_quantized_model(a->model, std::nullopt, config);
     size_t layers = 0;
-    for (const auto& [name, module] : model->named_modules())
-      if (const auto* l = dynamic_cast<const nn::Linear*>(module); l && l->quantized) ++layers;
+    for (const models::QuantizableLayer& l : models::quantizable_layers(*model)) layers += *l.quantized != nullptr;
     quant::save_quantized(*model, *config, a->model, a->out);
     const std::string mode = config->load_in_8bit ? "int8" : config->bnb_4bit_quant_type;
     if (a->json) {

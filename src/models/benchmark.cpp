@@ -15,6 +15,7 @@
 #include "kernels/cpu/sgemm_peak.h"
 #include "kernels/cpu/weight_gemm.h"
 #include "models/benchmark_util.h"
+#include "models/quantizable_layers.h"
 
 namespace cuddle {
 
@@ -120,8 +121,8 @@ ModelBenchResult bench_model(const std::string& dir, const ModelBenchOptions& op
   r.load_ms = now_ms() - t0;
   r.model_class = model->class_name();
   std::map<std::string, const nn::QuantizedLinear*> quantized;
-  for (const auto& [name, module] : model->named_modules())
-    if (const auto* l = dynamic_cast<const nn::Linear*>(module); l && l->quantized) quantized[name + ".weight"] = l->quantized.get();
+  for (const models::QuantizableLayer& l : models::quantizable_layers(*model))
+    if (*l.quantized) quantized[l.name + ".weight"] = l.quantized->get();
   for (const auto& slot : model->named_parameters()) {
     r.weights_mb += double(shape_numel(slot.shape)) * 4.0 / (1024.0 * 1024.0);
     const auto q = quantized.find(slot.name);

@@ -11,16 +11,17 @@ namespace {
 
 class LoraLinear : public LoraLayer {
  public:
-  // fan_in_fan_out: the base weight is [in, out] (Conv1D). `linear` is the nn::Linear, when
-  // the base is one (it may be quantized).
-  LoraLinear(nn::Module& module, Tensor& weight, Tensor& bias, bool fan_in_fan_out, const nn::Linear* linear)
+  // fan_in_fan_out: the base weight is [in, out] (Conv1D). `quantized`: the layer's
+  // quantized weight slot (set when the base is 8-bit / 4-bit).
+  LoraLinear(nn::Module& module, Tensor& weight, Tensor& bias, bool fan_in_fan_out,
+             const std::shared_ptr<const nn::QuantizedLinear>& quantized)
       : LoraLayer(module, weight),
         bias_(bias),
         fan_in_fan_out_(fan_in_fan_out),
-        linear_(linear),
-        // A quantized weight's stored form has another shape: the Linear knows its own.
-        in_(linear ? linear->in_features() : weight.size(fan_in_fan_out ? 0 : 1)),
-        out_(linear ? linear->out_features() : weight.size(fan_in_fan_out ? 1 : 0)) {}
+        quantized_(quantized),
+        // A quantized weight's stored form has another shape: the quantized layer knows its own.
+        in_(quantized ? quantized->in_features() : weight.size(fan_in_fan_out ? 0 : 1)),
+        out_(quantized ? quantized->out_features() : weight.size(fan_in_fan_out ? 1 : 0)) {}
 
   std::string kind() const override { return fan_in_fan_out_ ? "Conv1D" : "Linear"; }
   Shape a_shape(int64_t r) const override { return {r, in_}; }
@@ -31,7 +32,7 @@ class LoraLinear : public LoraLayer {
     return init_lora_module(mode, a_shape(r), b_shape(r));
   }
   Tensor* bias() override { return bias_.defined() ? &bias_ : nullptr; }
-  bool quantized() const override { return linear_ && linear_->quantized; }
+  bool quantized() const override { return quantized_ != nullptr; }
 
   Tensor delta(const Tensor& x) const override {
     const LoraWeights& w = *running();
@@ -68,18 +69,18 @@ class LoraLinear : public LoraLayer {
  private:
   Tensor& bias_;
   bool fan_in_fan_out_;
-  const nn::Linear* linear_;
+  const std::shared_ptr<const nn::QuantizedLinear>& quantized_;
   int64_t in_, out_;
 };
 
 }  // namespace
 
 std::shared_ptr<LoraLayer> make_lora_linear(nn::Linear& linear) {
-  return std::make_shared<LoraLinear>(linear, linear.weight, linear.bias, false, &linear);
+  return std::make_shared<LoraLinear>(linear, linear.weight, linear.bias, false, linear.quantized);
 }
 
 std::shared_ptr<LoraLayer> make_lora_conv1d(models::Conv1D& conv) {
-  return std::make_shared<LoraLinear>(conv, conv.weight, conv.bias, true, nullptr);
+  return std::make_shared<LoraLinear>(conv, conv.weight, conv.bias, true, conv.quantized);
 }
 
 }  // namespace cuddle::peft

@@ -28,8 +28,7 @@ std::unique_ptr<PreTrainedModel> load_quantized_model(const std::string& dir, st
     // Running in f32 when 8 or 4 bits were asked for would mislead (memory, numbers).
     if (!saved && done.empty())
       throw Error(dir + ": no layer was quantized: " + model->class_name() +
-                  " has no nn::Linear layer outside what stays in full precision (GPT-2's Conv1D projections are "
-                  "not quantized by cuddle yet)");
+                  " has no Linear (or Conv1D) layer outside what stays in full precision");
   }
   return model;
 }

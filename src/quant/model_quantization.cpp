@@ -1,9 +1,11 @@
 // Which Linear layers of a model are quantized (transformers' rule), quantizing them in
 // place, installing the quantized weights of a checkpoint, and the state dict to save.
+#include <algorithm>
 #include <regex>
 
 #include "cuddle/error.h"
 #include "cuddle/quant.h"
+#include "models/quantizable_layers.h"
 
 namespace cuddle::quant {
 
@@ -13,16 +15,17 @@ std::string without_weight_suffix(const std::string& key) {
   return key.ends_with(".weight") ? key.substr(0, key.size() - 7) : key;
 }
 
-std::vector<std::pair<std::string, nn::Linear*>> linears(nn::Module& root) {
-  std::vector<std::pair<std::string, nn::Linear*>> out;
-  for (const auto& [name, module] : root.named_modules())
-    if (auto* l = dynamic_cast<nn::Linear*>(module)) out.emplace_back(name, l);
-  return out;
+using models::QuantizableLayer;
+
+void install(const QuantizableLayer& layer, std::shared_ptr<const nn::QuantizedLinear> q) {
+  *layer.weight = q->stored_weight();
+  *layer.quantized = std::move(q);
 }
 
-void install(nn::Linear& linear, std::shared_ptr<const nn::QuantizedLinear> q) {
-  linear.weight = q->stored_weight();
-  linear.quantized = std::move(q);
+// The [out, in] weight bitsandbytes quantizes (a Conv1D's transposed, as transformers'
+// integration transposes it while loading).
+Tensor linear_weight(const QuantizableLayer& layer) {
+  return layer.transposed ? layer.weight->transpose(0, 1).contiguous() : *layer.weight;
 }
 
 // The checkpoint's module path `ckpt` names the model's `model` path as transformers'
@@ -64,15 +67,15 @@ std::vector<std::string> quantize_linears(nn::Module& root, const BitsAndBytesCo
   config.validate();
   const auto skip = modules_not_to_convert(root, config, tied);
   std::vector<std::string> done;
-  for (const auto& [name, linear] : linears(root)) {
-    if (linear->quantized || !linear->weight.defined() || !should_convert_module(name, skip)) continue;
+  for (const QuantizableLayer& layer : models::quantizable_layers(root)) {
+    if (*layer.quantized || !layer.weight->defined() || !should_convert_module(layer.name, skip)) continue;
+    const Tensor w = linear_weight(layer);
     if (config.load_in_8bit)
-      install(*linear, make_quantized_linear(quantize_int8(linear->weight), config.llm_int8_threshold));
+      install(layer, make_quantized_linear(quantize_int8(w), config.llm_int8_threshold));
     else
-      install(*linear, make_quantized_linear(quantize_4bit(linear->weight,
-                                                           four_bit_type(config.bnb_4bit_quant_type, "BitsAndBytesConfig"),
-                                                           config.bnb_4bit_use_double_quant)));
-    done.push_back(name);
+      install(layer, make_quantized_linear(quantize_4bit(w, four_bit_type(config.bnb_4bit_quant_type, "BitsAndBytesConfig"),
+                                                         config.bnb_4bit_use_double_quant)));
+    done.push_back(layer.name);
   }
   // Parents that derived data from the f32 weights (fused projections) rebuild it.
   nn::visit_loaded(root);
@@ -92,15 +95,14 @@ PreTrainedModel::Prefilled attach_prequantized(nn::Module& root, const Safetenso
     return checkpoint.contains(key) ? checkpoint.tensor(key) : Tensor();
   };
   PreTrainedModel::Prefilled out;
-  const auto layers = linears(root);
+  const auto layers = models::quantizable_layers(root);
   std::map<std::string, Shape> expected_shapes;
   for (const auto& slot : root.named_parameters()) expected_shapes[slot.name] = slot.shape;
   for (const auto& path : quantized_paths) {
-    nn::Linear* target = nullptr;
-    std::string target_name;
+    const QuantizableLayer* target = nullptr;
     // The exact path first; otherwise the one path that differs by the base prefix.
-    for (const auto& [name, linear] : layers)
-      if (name == path || (!target && same_module(name, path))) target = linear, target_name = name;
+    for (const QuantizableLayer& layer : layers)
+      if (layer.name == path || (!target && same_module(layer.name, path))) target = &layer;
     // A head this model lacks (a base model from a classifier checkpoint): its entries are
     // left to load_weights, which drops them as transformers does (or reports them).
     if (!target) continue;
@@ -116,22 +118,23 @@ PreTrainedModel::Prefilled attach_prequantized(nn::Module& root, const Safetenso
       shape = w.shape;
       q = make_quantized_linear(std::move(w));
     }
-    const Shape expected = expected_shapes.at(target_name + ".weight");
+    Shape expected = expected_shapes.at(target->name + ".weight");
+    if (target->transposed) std::reverse(expected.begin(), expected.end());
     if (shape != expected)
       throw FormatError(what + ": quantized weight \"" + path + ".weight\" stands for a " + shape_str(shape) +
                         " weight, the model expects " + shape_str(expected));
     install(*target, std::move(q));
     for (const auto& key : checkpoint.names())
       if (key.starts_with(prefix + "weight") || key == prefix + "SCB") out.checkpoint_keys.insert(key);
-    out.module_keys.insert(target_name + ".weight");
+    out.module_keys.insert(target->name + ".weight");
   }
   return out;
 }
 
 NamedTensors quantized_state_dict(nn::Module& root, const std::set<std::string>& skip) {
   std::map<std::string, const nn::QuantizedLinear*> quantized;  // weight key -> layer
-  for (const auto& [name, linear] : linears(root))
-    if (linear->quantized) quantized[name + ".weight"] = linear->quantized.get();
+  for (const QuantizableLayer& layer : models::quantizable_layers(root))
+    if (*layer.quantized) quantized[layer.name + ".weight"] = layer.quantized->get();
   NamedTensors out;
   for (const auto& slot : root.named_parameters()) {
     if (skip.count(slot.name) || !slot.tensor->defined()) continue;

@@ -13,6 +13,7 @@
 #include "cuddle/ops.h"
 #include "cuddle/quant.h"
 #include "cuddle/safetensors.h"
+#include "models/quantizable_layers.h"
 #include "test_util.h"
 
 using namespace cuddle;
@@ -178,6 +179,63 @@ TEST(QuantModels, SaveAndLoadGiveTheSameWeightsBitForBit) {
     for (const auto& [name, module] : base->named_modules())
       if (const auto* l = dynamic_cast<const nn::Linear*>(module); l && l->quantized) ++base_quantized;
     EXPECT_EQ(base_quantized, 13u) << mode;
+  }
+}
+
+// GPT-2's Conv1D projections (weights [in, out]) are quantized as transformers' bnb
+// integration quantizes them: the transposed [out, in] weight, saved under the Conv1D's own
+// key; the tied LM head stays f32.
+TEST(QuantModels, Gpt2Conv1DIsQuantizedAsTheTransposedLinear) {
+  const std::string dir = test::fixture("models/gpt2-causal");
+  const SafetensorsFile ref = SafetensorsFile::open(dir + "/reference.safetensors");
+  ModelInputs in;
+  in.input_ids = ref.tensor("p1:input_ids").clone().reshape({1, -1});
+  const auto f32 = AutoModelForCausalLM::from_pretrained(dir);
+  const Tensor want = f32->forward(in, false).get("logits");
+  const SafetensorsFile weights = SafetensorsFile::open(dir + "/model.safetensors");
+  const std::vector<float> c_attn = weights.tensor("transformer.h.0.attn.c_attn.weight").to_float_vector();  // [32, 96]
+  for (const std::string mode : {"int8", "nf4"}) {
+    test::TempDir out;
+    const BitsAndBytesConfig config = config_for(mode);
+    auto q = load_quantized_model(dir, ModelTask::CausalLM, config);
+    save_quantized(*q, config, dir, out.path());
+    const SafetensorsFile file = SafetensorsFile::open(out / "model.safetensors");
+    const std::string p = "transformer.h.0.attn.c_attn.";
+    if (mode == "int8") {
+      EXPECT_EQ(file.entry(p + "weight").shape, (Shape{96, 32})) << "stored [out, in] as Linear8bitLt holds it";
+      EXPECT_EQ(file.entry(p + "SCB").shape, (Shape{96}));
+    } else {
+      EXPECT_EQ(file.entry(p + "weight").shape, (Shape{96 * 32 / 2, 1}));
+    }
+    EXPECT_FALSE(file.contains("lm_head.weight")) << "tied to wte: not saved, not quantized";
+    EXPECT_EQ(file.entry("transformer.wte.weight").dtype, DType::F32);
+    // The quantized weight stands for the transpose of the checkpoint's [in, out] weight.
+    auto back = load_quantized_model(out.path(), ModelTask::CausalLM, std::nullopt);
+    const Tensor got_q = q->forward(in, false).get("logits");
+    EXPECT_EQ(got_q.to_float_vector(), back->forward(in, false).get("logits").to_float_vector()) << mode;
+    const std::vector<float> a = want.to_float_vector(), b = got_q.to_float_vector();
+    float worst = 0.0f;
+    for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
+    std::printf("gpt2-causal %s: max |logit - f32| %.4f\n", mode.c_str(), worst);
+    EXPECT_LT(worst, mode == "int8" ? 0.02f : 0.2f) << mode;
+    // Dequantized, the first block's c_attn is [96, 32]: row o, column i stands for W[i][o]
+    // (int8: within one step of its row's absmax / 127; nf4: within a quarter of the largest).
+    const auto layers = models::quantizable_layers(*q);
+    const auto layer = std::find_if(layers.begin(), layers.end(),
+                                    [](const models::QuantizableLayer& l) { return l.name == "transformer.h.0.attn.c_attn"; });
+    ASSERT_NE(layer, layers.end());
+    ASSERT_TRUE(*layer->quantized);
+    const std::vector<float> dq = (*layer->quantized)->dequantized_weight().to_float_vector();
+    ASSERT_EQ(dq.size(), c_attn.size());
+    float largest = 0.0f;
+    for (float v : c_attn) largest = std::max(largest, std::fabs(v));
+    for (int64_t o = 0; o < 96; ++o) {
+      float row_max = 0.0f;
+      for (int64_t i = 0; i < 32; ++i) row_max = std::max(row_max, std::fabs(c_attn[size_t(i * 96 + o)]));
+      for (int64_t i = 0; i < 32; ++i)
+        ASSERT_NEAR(dq[size_t(o * 32 + i)], c_attn[size_t(i * 96 + o)], mode == "int8" ? row_max / 127 : largest / 4)
+            << mode << " row " << o << " column " << i;
+    }
   }
 }
 

@@ -104,6 +104,11 @@ TEST(TrainTextGeneration, LoraAndQloraOnACausalLm) {
   EXPECT_LT(gpt2.back(), gpt2.front());
   const auto gcfg = nlohmann::json::parse(test::read_file(tmp / "gpt2/adapter_config.json"));
   EXPECT_EQ(gcfg["fan_in_fan_out"], true);
+  // QLoRA on GPT-2: the Conv1D projections quantized (their transposed weight, as
+  // bitsandbytes holds them) under the same adapter, tracking the f32 run.
+  const auto gpt2_q = run(test::fixture("models/gpt2-causal"), "gpt2-q", {"--load_in_8bit"});
+  ASSERT_EQ(gpt2_q.size(), gpt2.size());
+  for (size_t i = 0; i < gpt2.size(); ++i) EXPECT_NEAR(gpt2_q[i], gpt2[i], 0.01 * gpt2[i]) << i;
 }
 
 TEST(TrainTextGeneration, ConfigOnlyFolderTrainsFromScratch) {

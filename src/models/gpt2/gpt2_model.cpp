@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cuddle/ops.h"
+#include "nn/quantized_linear_grad.h"
 
 namespace cuddle::models {
 
@@ -15,6 +16,7 @@ Tensor Conv1D::forward(const Tensor& x, Activation act) const {
   // A trainable weight is read through a transposed view (gradients reach it, optimizer
   // updates are seen); a frozen one through the pre-transposed copy made at load.
   auto base = [&](Activation a) {
+    if (quantized) return nn::quantized_linear_with_grad(quantized, x, bias, a);
     return gemm_weight_.empty() ? ops::linear(x, weight.transpose(0, 1), bias, a) : ops::linear(x, gemm_weight_, bias, a);
   };
   if (!nn::adapter_active(adapter)) return base(act);
@@ -22,7 +24,7 @@ Tensor Conv1D::forward(const Tensor& x, Activation act) const {
 }
 
 void Conv1D::on_loaded() {
-  if (weight.requires_grad()) {
+  if (quantized || weight.requires_grad()) {
     gemm_weight_ = ops::LinearWeight();
     return;
   }

@@ -169,7 +169,6 @@ int64_t qa_max_length(const AutoTokenizer& tokenizer, const QaOptions& options) 
 QaFeatures prepare_qa_train_features(const AutoTokenizer& tokenizer, const datasets::Dataset& ds,
                                      const QaOptions& options, const std::string& split) {
   const QaColumns cols = qa_columns(ds, split);
-  require_column(ds, cols.answers, split, "answers");
   const Windows w = tokenize_windows(tokenizer, ds, options, split);
   const std::vector<RowJson> answer_cells = ds.column_values(cols.answers);
   const int context_seq = w.pad_on_right ? 1 : 0;
@@ -345,7 +344,6 @@ void write_qa_predictions(const std::string& output_dir, const std::string& stag
 Metrics qa_metrics(const datasets::Dataset& examples, const std::vector<QaExamplePrediction>& predictions,
                    bool version_2_with_negative) {
   const QaColumns cols = qa_columns(examples, "evaluation");
-  require_column(examples, cols.answers, "evaluation", "answers");
   Json preds = Json::array(), refs = Json::array();
   for (const auto& p : predictions) {
     Json one = {{"id", p.id}, {"prediction_text", p.prediction_text}};
