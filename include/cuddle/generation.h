@@ -57,6 +57,16 @@ struct GenerationConfig {
   // Generation also ends for a sequence once its generated text contains one of these
   // (needs GenerateCallbacks::decode).
   std::vector<std::string> stop_strings;
+  // Beam search when num_beams > 1 (transformers' _beam_search): the num_beams best
+  // sequences by summed log-probability are kept each step; a finished one scores its sum
+  // over (generated tokens ^ length_penalty). early_stopping: "false" (stop once no running
+  // beam could beat the finished ones, judged at the current length), "true" (stop once
+  // num_beams sequences finished), "never" (judged at max_length when length_penalty > 0).
+  // num_return_sequences of the best finished ones are returned per prompt.
+  int64_t num_beams = 1;
+  float length_penalty = 1.0f;
+  std::string early_stopping = "false";
+  int64_t num_return_sequences = 1;
 
   // generation_config.json in `dir` when there is one, else the end / padding tokens of
   // its config.json (transformers' GenerationConfig.from_model_config). Throws
@@ -77,17 +87,22 @@ struct GenerateCallbacks {
 };
 
 struct GenerateOutput {
-  // Per prompt: its tokens followed by the generated ones (up to and including an end
-  // token; no padding).
+  // Per prompt (num_return_sequences per prompt, best first, with beam search): its tokens
+  // followed by the generated ones (up to and including an end token; no padding).
   std::vector<std::vector<int64_t>> sequences;
-  // Per prompt: how many tokens were generated.
+  // Per sequence: how many tokens were generated.
   std::vector<int64_t> new_tokens;
+  // Beam search: per sequence its score (summed log-probabilities over generated tokens ^
+  // length_penalty), transformers' sequences_scores; empty otherwise.
+  std::vector<float> sequences_scores;
 };
 
 // Generates continuations of every prompt (token ids, each non-empty) as transformers'
 // model.generate(input_ids, attention_mask, generation_config) does for the same
-// left-padded batch. Throws Error for an invalid config, an empty prompt, or prompt plus
-// new tokens beyond the positions of a model with learned position embeddings.
+// left-padded batch: greedy, sampling, or beam search (num_beams > 1; no on_token
+// streaming or stop_strings there, as transformers refuses a streamer). Throws Error for
+// an invalid config, an empty prompt, or prompt plus new tokens beyond the positions of a
+// model with learned position embeddings.
 GenerateOutput generate(const CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
                         const GenerationConfig& config, const GenerateCallbacks& callbacks = {});
 

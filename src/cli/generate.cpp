@@ -1,9 +1,12 @@
 // `cuddle generate --model M [PROMPT...] [--max_new_tokens N] [--do_sample] [--temperature T]
-// [--top_k K] [--top_p P] [--seed S] [--num_beams B] [--json]`: continues each prompt with
-// generate() (cuddle/generation.h) under the model's generation_config.json. Without
+// [--top_k K] [--top_p P] [--seed S] [--num_beams B [--num_return_sequences R]
+// [--length_penalty L] [--early_stopping true|false|never]] [--json]`: continues each prompt
+// with generate() (cuddle/generation.h) under the model's generation_config.json. Without
 // --json the text streams to the terminal as it comes, whole words at a time (as
-// transformers' TextStreamer); --json prints per prompt its text and `sequences` (prompt
-// ids followed by the new ones). Without --model the first argument is the model folder.
+// transformers' TextStreamer; beam search prints each result once it is known); --json
+// prints per prompt its text and `sequences` (prompt ids followed by the new ones), with
+// beam search one entry per returned sequence with its `score`. Without --model the first
+// argument is the model folder.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -19,8 +22,9 @@ namespace {
 struct GenerateArgs {
   std::string model;
   std::vector<std::string> prompts, prompt_options;
-  int64_t max_new_tokens = 0, top_k = 0, num_beams = 1;
-  float temperature = 1.0f, top_p = 1.0f, repetition_penalty = 1.0f;
+  int64_t max_new_tokens = 0, top_k = 0, num_beams = 1, num_return_sequences = 1;
+  float temperature = 1.0f, top_p = 1.0f, repetition_penalty = 1.0f, length_penalty = 1.0f;
+  std::string early_stopping;
   uint64_t seed = 0;
   bool do_sample = false, json = false;
 };
@@ -61,9 +65,14 @@ CUDDLE_CLI_COMMAND("generate", [](CLI::App& app) {
   auto* penalty = cmd->add_option("--repetition_penalty,--repetition-penalty", a->repetition_penalty,
                                   "penalty for tokens already in the sequence (1 = none)");
   auto* seed = cmd->add_option("--seed", a->seed, "seed of the sampler (the same seed gives the same tokens)");
-  cmd->add_option("--num_beams,--num-beams", a->num_beams, "beams (only 1: beam search is not implemented yet)");
+  auto* beams = cmd->add_option("--num_beams,--num-beams", a->num_beams, "beam search with B beams (1: none)");
+  auto* returns = cmd->add_option("--num_return_sequences,--num-return-sequences", a->num_return_sequences,
+                                  "beam search: the R best sequences per prompt (1)");
+  auto* length = cmd->add_option("--length_penalty,--length-penalty", a->length_penalty,
+                                 "beam search: scores are summed log-probs / length^L (1)");
+  cmd->add_option("--early_stopping,--early-stopping", a->early_stopping, "beam search: true, false or never");
   cmd->add_flag("--json", a->json, "print per prompt {\"text\", \"sequences\"} as JSON");
-  return [a, max_new, temperature, top_k, top_p, penalty, seed]() {
+  return [a, max_new, temperature, top_k, top_p, penalty, seed, beams, returns, length]() {
     if (a->model.empty()) {
       if (a->prompts.empty()) throw Error("generate: give --model M (or the model folder as first argument)");
       a->model = a->prompts.front();
@@ -71,9 +80,6 @@ CUDDLE_CLI_COMMAND("generate", [](CLI::App& app) {
     }
     a->prompts.insert(a->prompts.end(), a->prompt_options.begin(), a->prompt_options.end());
     if (a->prompts.empty()) throw Error("generate: no prompt (give PROMPT arguments or --prompt)");
-    if (a->num_beams != 1)
-      throw Error("generate: --num_beams " + std::to_string(a->num_beams) +
-                  ": beam search is not implemented; use greedy decoding or --do_sample");
     const std::string dir = resolve_pretrained_dir(a->model);
     auto model = AutoModelForCausalLM::from_pretrained(dir);
     const CausalLM& lm = as_causal_lm(*model);
@@ -86,7 +92,12 @@ CUDDLE_CLI_COMMAND("generate", [](CLI::App& app) {
     if (*top_p) g.top_p = a->top_p;
     if (*penalty) g.repetition_penalty = a->repetition_penalty;
     if (*seed) g.seed = a->seed;
+    if (*beams) g.num_beams = a->num_beams;
+    if (*returns) g.num_return_sequences = a->num_return_sequences;
+    if (*length) g.length_penalty = a->length_penalty;
+    if (!a->early_stopping.empty()) g.early_stopping = a->early_stopping;
     g.validate();
+    const bool beam = g.num_beams > 1;
     auto text_of = [&](const std::vector<int64_t>& ids) {
       return tok.decode(std::vector<uint32_t>(ids.begin(), ids.end()), /*skip_special_tokens=*/true);
     };
@@ -96,17 +107,21 @@ CUDDLE_CLI_COMMAND("generate", [](CLI::App& app) {
       const std::vector<int64_t> prompt(enc.ids.begin(), enc.ids.end());
       GenerateCallbacks cb;
       std::optional<WordStreamer> streamer;
-      if (!a->json) {
+      if (!a->json && !beam) {
         std::cout << prompt_text << std::flush;
         streamer.emplace(tok.tokenizer());
         cb.on_token = [&](size_t, int64_t t) { streamer->put(t); };
       }
       GenerateOutput out = generate(lm, {prompt}, g, cb);
       if (streamer) streamer->finish();
-      const auto& seq = out.sequences[0];
-      results.push_back({{"prompt", prompt_text},
-                         {"text", text_of({seq.begin() + int64_t(prompt.size()), seq.end()})},
-                         {"sequences", seq}});
+      for (size_t i = 0; i < out.sequences.size(); ++i) {
+        const auto& seq = out.sequences[i];
+        const std::string text = text_of({seq.begin() + int64_t(prompt.size()), seq.end()});
+        nlohmann::ordered_json one = {{"prompt", prompt_text}, {"text", text}, {"sequences", seq}};
+        if (beam) one["score"] = out.sequences_scores[i];
+        if (beam && !a->json) std::cout << prompt_text << text << "\n";
+        results.push_back(std::move(one));
+      }
     }
     if (a->json) std::cout << results.dump(2) << "\n";
     return 0;

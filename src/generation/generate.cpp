@@ -1,12 +1,15 @@
 // The decoding loop of transformers' GenerationMixin._sample (greedy when do_sample is
 // off): one prefill over the left-padded prompts, then one token per step through a
-// static key/value cache allocated for prompt + max_new_tokens positions.
+// static key/value cache allocated for prompt + max_new_tokens positions. num_beams > 1
+// goes to beam_search.cpp.
 #include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "cuddle/error.h"
 #include "cuddle/generation.h"
+#include "generation/beam_search.h"
+#include "generation/prompt_batch.h"
 
 namespace cuddle {
 
@@ -30,71 +33,30 @@ bool contains(const std::vector<int64_t>& list, int64_t v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
-int64_t new_token_budget(const GenerationConfig& config, int64_t prompt_len) {
-  if (config.max_new_tokens) return *config.max_new_tokens;
-  if (config.max_length <= prompt_len)
-    throw Error("generation: the prompt has " + std::to_string(prompt_len) +
-                " tokens, max_length is " + std::to_string(config.max_length) +
-                " (set max_new_tokens, or a larger max_length)");
-  return config.max_length - prompt_len;
-}
-
 }  // namespace
 
 GenerateOutput generate(const CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
                         const GenerationConfig& config, const GenerateCallbacks& callbacks) {
   config.validate();
-  if (prompts.empty()) throw Error("generation: no prompts");
   if (!config.stop_strings.empty() && !callbacks.decode)
     throw Error("generation: stop_strings need a tokenizer to decode the generated text");
-  const auto B = static_cast<int64_t>(prompts.size());
-  int64_t P = 0;
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    if (prompts[i].empty()) throw Error("generation: prompt " + std::to_string(i + 1) + " has no tokens");
-    for (int64_t t : prompts[i])
-      if (t < 0 || t >= model.vocab_size())
-        throw Error("generation: prompt " + std::to_string(i + 1) + " has token id " + std::to_string(t) +
-                    " outside the vocabulary of " + std::to_string(model.vocab_size()));
-    P = std::max<int64_t>(P, int64_t(prompts[i].size()));
+  if (config.num_beams > 1) {
+    if (callbacks.on_token) throw Error("generation: tokens cannot be streamed with beam search (num_beams > 1)");
+    return generation::beam_search(model, prompts, config);
   }
-  const int64_t budget = new_token_budget(config, P);
-  if (model.positions_are_hard_limit() && P + budget > model.max_positions())
-    throw Error("generation: a prompt of " + std::to_string(P) + " tokens plus " + std::to_string(budget) +
-                " new tokens exceeds the model's " + std::to_string(model.max_positions()) + " positions");
-  const int64_t pad = config.pad_token_id ? *config.pad_token_id
-                      : config.eos_token_ids.empty() ? 0
-                                                     : config.eos_token_ids[0];
+  generation::PromptBatch batch = generation::pad_prompts(model, prompts, config);
+  const int64_t B = batch.rows, budget = batch.budget, pad = batch.pad;
 
   GenerateOutput out;
   out.sequences = prompts;
   out.new_tokens.assign(prompts.size(), 0);
   if (budget == 0) return out;
 
-  // Left padding; positions count real tokens (cumsum(mask) - 1, padding at 1), as
-  // transformers' prepare_inputs_for_generation derives them from the attention mask.
-  bool padded = false;
-  Tensor ids = Tensor::empty({B, P}, DType::I64), pos = Tensor::empty({B, P}, DType::I64);
-  std::vector<int64_t> mask(static_cast<size_t>(B * P), 1), last_pos(static_cast<size_t>(B));
-  std::vector<std::vector<int64_t>> rows(prompts.size());  // padded rows: what the penalty sees
-  for (int64_t b = 0; b < B; ++b) {
-    const auto& p = prompts[static_cast<size_t>(b)];
-    const int64_t lead = P - int64_t(p.size());
-    padded = padded || lead > 0;
-    for (int64_t s = 0; s < P; ++s) {
-      const bool real = s >= lead;
-      ids.data<int64_t>()[b * P + s] = real ? p[static_cast<size_t>(s - lead)] : pad;
-      pos.data<int64_t>()[b * P + s] = real ? s - lead : 1;
-      mask[static_cast<size_t>(b * P + s)] = real;
-      rows[static_cast<size_t>(b)].push_back(ids.data<int64_t>()[b * P + s]);
-    }
-    last_pos[static_cast<size_t>(b)] = int64_t(p.size()) - 1;
-  }
-
-  KVCache cache = model.make_cache(B, KVCache::Kind::Static, P + budget);
+  KVCache cache = model.make_cache(B, KVCache::Kind::Static, batch.length + budget);
   std::mt19937_64 rng(config.seed ? *config.seed : std::random_device{}());
   std::vector<bool> finished(prompts.size(), false);
-  Tensor logits = model.forward_tokens(ids, padded ? Tensor::from_vector(mask, {B, P}) : Tensor(), pos, &cache,
-                                       /*last_only=*/true);
+  Tensor logits = model.forward_tokens(batch.ids, batch.padded ? Tensor::from_vector(batch.mask, {B, batch.length}) : Tensor(),
+                                       batch.positions, &cache, /*last_only=*/true);
   const int64_t V = logits.size(2);
   for (int64_t step = 0; step < budget; ++step) {
     Tensor next = Tensor::empty({B, 1}, DType::I64);
@@ -103,7 +65,7 @@ GenerateOutput generate(const CausalLM& model, const std::vector<std::vector<int
       int64_t token = pad;
       if (!finished[bi]) {
         std::vector<float> scores(logits.data<float>() + b * V, logits.data<float>() + (b + 1) * V);
-        process_logits(scores, rows[bi], step, config);
+        process_logits(scores, batch.tokens[bi], step, config);
         token = config.do_sample ? sample(scores, rng) : argmax(scores);
         out.sequences[bi].push_back(token);
         ++out.new_tokens[bi];
@@ -116,22 +78,14 @@ GenerateOutput generate(const CausalLM& model, const std::vector<std::vector<int
             if (text.find(stop) != std::string::npos) finished[bi] = true;
         }
       }
-      rows[bi].push_back(token);
+      batch.tokens[bi].push_back(token);
       next.data<int64_t>()[b] = token;
     }
     if (step + 1 == budget || std::all_of(finished.begin(), finished.end(), [](bool f) { return f; })) break;
     // The mask grows by one for every sequence, finished or not (transformers).
-    Tensor step_pos = Tensor::empty({B, 1}, DType::I64);
-    for (int64_t b = 0; b < B; ++b) step_pos.data<int64_t>()[b] = ++last_pos[static_cast<size_t>(b)];
-    Tensor step_mask;
-    if (padded) {
-      const int64_t L = cache.length() + 1;
-      step_mask = Tensor::empty({B, L}, DType::I64);
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t s = 0; s < L; ++s)
-          step_mask.data<int64_t>()[b * L + s] = s < P ? mask[static_cast<size_t>(b * P + s)] : 1;
-    }
-    logits = model.forward_tokens(next, step_mask, step_pos, &cache, /*last_only=*/true);
+    const Tensor positions = generation::step_positions(batch);
+    logits = model.forward_tokens(next, generation::step_mask(batch, cache.length()), positions, &cache,
+                                  /*last_only=*/true);
   }
   return out;
 }

@@ -64,6 +64,15 @@ GenerationConfig GenerationConfig::from_pretrained(const std::string& dir) {
   g.forced_bos_token_id = r.optional_integer("forced_bos_token_id", std::nullopt);
   g.forced_eos_token_id = r.optional_integer("forced_eos_token_id", std::nullopt);
   g.no_repeat_ngram_size = r.integer("no_repeat_ngram_size", g.no_repeat_ngram_size);
+  g.num_beams = r.integer("num_beams", g.num_beams);
+  g.num_return_sequences = r.integer("num_return_sequences", g.num_return_sequences);
+  g.length_penalty = float(r.number("length_penalty", g.length_penalty));
+  // A bool, or the string "never".
+  if (auto it = j.find("early_stopping"); it != j.end() && !it->is_null()) {
+    if (it->is_boolean()) g.early_stopping = it->get<bool>() ? "true" : "false";
+    else if (it->is_string() && it->get<std::string>() == "never") g.early_stopping = "never";
+    else r.fail("early_stopping", "true, false or \"never\"");
+  }
   if (auto it = j.find("bad_words_ids"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) r.fail("bad_words_ids", "a list of lists of token ids");
     for (const auto& words : *it) {
@@ -96,6 +105,15 @@ void GenerationConfig::validate() const {
     bad("no_repeat_ngram_size must be >= 0, got " + std::to_string(no_repeat_ngram_size));
   for (const auto& words : bad_words_ids)
     if (words.empty()) bad("bad_words_ids holds an empty token sequence");
+  if (num_beams < 1) bad("num_beams must be >= 1, got " + std::to_string(num_beams));
+  if (num_return_sequences < 1 || num_return_sequences > num_beams)
+    bad("num_return_sequences must be in 1..num_beams (" + std::to_string(num_beams) + "), got " +
+        std::to_string(num_return_sequences));
+  if (early_stopping != "false" && early_stopping != "true" && early_stopping != "never")
+    bad("early_stopping must be true, false or \"never\", got \"" + early_stopping + "\"");
+  if (num_beams > 1 && do_sample)
+    bad("num_beams > 1 with do_sample (beam sampling) is not supported; use greedy beam search or sampling");
+  if (num_beams > 1 && !stop_strings.empty()) bad("stop_strings are not supported with beam search");
   // Greedy decoding ignores the temperature (transformers only warns).
   if (do_sample && !(temperature > 0.0f))
     bad("temperature must be a positive number when sampling, got " + std::to_string(temperature));
