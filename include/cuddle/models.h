@@ -192,8 +192,10 @@ NamedTensors state_dict(PreTrainedModel& model);
 // DIR/config.json (the model's config with architectures, id2label / label2id and dtype),
 // both written atomically.
 void save_pretrained(PreTrainedModel& model, const std::string& dir);
-// Copies a model folder's other files (tokenizer, processor and generation configs) from
-// `from` to `to`: everything but weights, config.json and README.md.
+// Copies a model folder's companion files from `from` to `to`: the tokenizer's (tokenizer.json,
+// tokenizer_config.json, special_tokens_map.json, added_tokens.json, vocab.*, merges.txt,
+// sentencepiece *.model, chat_template.*), the processor's and generation_config.json, as
+// transformers' save_pretrained writes them; nothing a previous run left there.
 void copy_companion_files(const std::string& from, const std::string& to);
 
 // Every architecture name the registry knows, e.g. "RobertaForMaskedLM".

@@ -1,6 +1,7 @@
 // Writing a model folder as transformers' save_pretrained does (model.safetensors without
 // tied copies, config.json naming the class), and carrying a folder's companion files.
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cuddle/error.h"
@@ -40,13 +41,28 @@ void save_pretrained(PreTrainedModel& model, const std::string& dir) {
   io::write_file_atomic((fs::path(dir) / "config.json").string(), cfg.dump(2) + "\n");
 }
 
+namespace {
+
+// What transformers' tokenizer / processor / generation-config save_pretrained write beside
+// a model. Anything else in a model folder (a previous run's trainer_state.json or
+// all_results.json, predictions, an adapter, notes) belongs to that folder, not to models
+// made from it.
+bool is_companion_file(const std::string& name) {
+  static const std::set<std::string> names = {
+      "tokenizer.json",          "tokenizer_config.json",  "special_tokens_map.json", "added_tokens.json",
+      "merges.txt",              "preprocessor_config.json", "processor_config.json",
+      "image_processor_config.json", "feature_extractor_config.json", "generation_config.json"};
+  return names.count(name) || name.starts_with("vocab.") || name.starts_with("chat_template.") ||
+         name.ends_with(".model");  // sentencepiece: tokenizer.model, spiece.model, sentencepiece.bpe.model
+}
+
+}  // namespace
+
 void copy_companion_files(const std::string& from, const std::string& to) {
   for (const auto& entry : fs::directory_iterator(from)) {
     if (!entry.is_regular_file()) continue;
     const std::string name = entry.path().filename().string();
-    const bool weights = name.ends_with(".safetensors") || name.ends_with(".bin") ||
-                         name == "model.safetensors.index.json";
-    if (weights || name == "config.json" || name == "README.md") continue;
+    if (!is_companion_file(name)) continue;
     const std::string target = (fs::path(to) / name).string();
     if (fs::exists(target) && fs::equivalent(entry.path(), target)) continue;
     fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);

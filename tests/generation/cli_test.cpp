@@ -47,7 +47,8 @@ TEST(GenerateCli, SeededSamplingRepeats) {
 }
 
 TEST(GenerateCli, BadArgumentsAreOneErrorLine) {
-  expect_error(run_cli({"generate", "--model", kGpt2, "Hi", "--num_beams", "2"}), "beam search is not implemented");
+  expect_error(run_cli({"generate", "--model", kGpt2, "Hi", "--num_beams", "2", "--num_return_sequences", "3"}),
+               "num_return_sequences must be in 1..num_beams (2), got 3");
   expect_error(run_cli({"generate", "--model", kGpt2, "Hi", "--top_p", "1.5"}), "top_p must be in (0, 1], got 1.5");
   expect_error(run_cli({"generate", "--model", kGpt2, "Hi", "--max_new_tokens", "100"}),
                "exceeds the model's 64 positions");
